@@ -1,0 +1,108 @@
+"""mlgate: CI/CD for machine learning.
+
+Version data, run the pipeline with cached stages, gate models on statistical
+evidence, govern a model registry, serve and monitor. ``import mlgate`` is
+cheap: public names resolve on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from mlgate._version import __version__
+
+if TYPE_CHECKING:
+    from mlgate import data as data
+    from mlgate.config import Settings as Settings
+    from mlgate.errors import (
+        ApprovalRequired as ApprovalRequired,
+    )
+    from mlgate.errors import (
+        CheckFailed as CheckFailed,
+    )
+    from mlgate.errors import (
+        ConfigError as ConfigError,
+    )
+    from mlgate.errors import (
+        ConflictError as ConflictError,
+    )
+    from mlgate.errors import (
+        DataError as DataError,
+    )
+    from mlgate.errors import (
+        IntegrityError as IntegrityError,
+    )
+    from mlgate.errors import (
+        MlgateError as MlgateError,
+    )
+    from mlgate.errors import (
+        NotFoundError as NotFoundError,
+    )
+    from mlgate.errors import (
+        SchemaVersionError as SchemaVersionError,
+    )
+    from mlgate.errors import (
+        StorageError as StorageError,
+    )
+    from mlgate.errors import (
+        UsageError as UsageError,
+    )
+    from mlgate.project import init as init
+    from mlgate.spec import load_spec as load_spec
+
+__all__ = [
+    "ApprovalRequired",
+    "CheckFailed",
+    "ConfigError",
+    "ConflictError",
+    "DataError",
+    "IntegrityError",
+    "MlgateError",
+    "NotFoundError",
+    "SchemaVersionError",
+    "Settings",
+    "StorageError",
+    "UsageError",
+    "__version__",
+    "data",
+    "init",
+    "load_spec",
+]
+
+_LAZY: dict[str, str] = {
+    "Settings": "mlgate.config",
+    "data": "mlgate.data",
+    "init": "mlgate.project",
+    "load_spec": "mlgate.spec",
+    **{
+        name: "mlgate.errors"
+        for name in (
+            "ApprovalRequired",
+            "CheckFailed",
+            "ConfigError",
+            "ConflictError",
+            "DataError",
+            "IntegrityError",
+            "MlgateError",
+            "NotFoundError",
+            "SchemaVersionError",
+            "StorageError",
+            "UsageError",
+        )
+    },
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'mlgate' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if module_name == f"mlgate.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

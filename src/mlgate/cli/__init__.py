@@ -1,0 +1,1 @@
+"""The ``mlgate`` command line: a thin layer over the Python API (see ``app.py``)."""

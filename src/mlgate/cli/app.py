@@ -1,0 +1,118 @@
+"""The ``mlgate`` command: the Typer app, its command groups, and the one error handler.
+
+Commands parse their arguments, call one API function and render the result.
+Heavy libraries (pandas, pyarrow, SQLAlchemy, scikit-learn) are imported inside
+the command bodies, so ``mlgate --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from mlgate._version import __version__
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="mlgate",
+    help="CI/CD for machine learning: version data, run pipelines, gate models on evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlgate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the full traceback when a command fails."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """CI/CD for machine learning: version data, run pipelines, gate models on evidence.
+
+    Exit codes: 0 ok, 1 a gate or check failed, 2 usage or configuration error,
+    3 bad data, 4 conflict, 5 integrity error, 6 needs approval.
+    """
+
+
+def _register() -> None:
+    # Each module only defines commands; importing it costs typer alone.
+    from mlgate.cli import data, project
+
+    project.register(app)
+    app.add_typer(data.app, name="data")
+
+
+_register()
+
+
+def _debug_requested(argv: Sequence[str]) -> bool:
+    import os
+
+    return "--debug" in argv or os.environ.get("MLGATE_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns (and exits with) the exit code."""
+    import click
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="mlgate", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        sys.stderr.write("Aborted.\n")
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = 2 if exc.exit_code not in (0, 1) else exc.exit_code
+        code = 2 if isinstance(exc, click.UsageError) else code
+    except BaseException as exc:  # the one handler: every command's errors end here
+        code = _handle(exc, debug=_debug_requested(args))
+    else:
+        code = result if isinstance(result, int) else 0
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _handle(exc: BaseException, *, debug: bool) -> int:
+    from mlgate.errors import MlgateError
+
+    if isinstance(exc, SystemExit):
+        return int(exc.code) if isinstance(exc.code, int) else 1
+    if isinstance(exc, KeyboardInterrupt):
+        sys.stderr.write("Interrupted.\n")
+        return 130
+    if isinstance(exc, MlgateError):
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc)
+        sys.stderr.write(f"error: {exc.render()}\n")
+        if not debug:
+            sys.stderr.write("(run with --debug for the traceback)\n")
+        return exc.exit_code
+    import traceback
+
+    traceback.print_exception(exc)
+    sys.stderr.write(
+        "internal error: mlgate failed unexpectedly. This is a bug; please report it "
+        "with the traceback above.\n"
+    )
+    return 70

@@ -1,0 +1,21 @@
+"""Fixtures for the whole suite: every test starts from a clean environment.
+
+Folders below add their own fixtures in their own ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No MLGATE_* variable leaks in from the caller, and the working directory is
+    a fresh ``tmp_path``, so a test can never create ``.mlgate/`` in the repository."""
+    for name in list(os.environ):
+        if name.startswith("MLGATE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
