@@ -59,7 +59,9 @@ def test_render_adds_no_second_full_stop(ending: str) -> None:
 
 
 def test_render_strips_surrounding_whitespace() -> None:
-    error = ConfigError("unknown key 'seed'  ", where="mlgate.yaml:1:1", hint="  Did you mean 'seeds'? ")
+    error = ConfigError(
+        "unknown key 'seed'  ", where="mlgate.yaml:1:1", hint="  Did you mean 'seeds'? "
+    )
     assert error.render() == "mlgate.yaml:1:1: unknown key 'seed'. Did you mean 'seeds'?"
 
 

@@ -49,7 +49,7 @@ def test_type_checkers_see_the_same_names() -> None:
 
 def test_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'snapshotz'"):
-        _ = mlgate.snapshotz  # type: ignore[attr-defined]
+        _ = mlgate.snapshotz
 
 
 def test_version_is_a_string() -> None:

@@ -148,8 +148,8 @@ class LocalBlobs(Blobs):
             written = self._publish(temp, key_of(digest))
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            if isinstance(exc, FileNotFoundError | IsADirectoryError) and not source.is_file():
-                raise
+            if exc.filename is not None and Path(exc.filename) == source:
+                raise  # the source cannot be read: the caller's problem, not the store's
             raise _storage_error(exc, f"store {source}", self.root) from exc
         except BaseException:
             temp.unlink(missing_ok=True)
