@@ -66,26 +66,21 @@ def _debug_requested(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns (and exits with) the exit code."""
-    import click
+    """Entry point of the console script; returns (and exits with) the exit code.
 
+    Typer/Click handle usage errors themselves (exit 2, with the usage line);
+    everything a command raises lands in :func:`_handle`.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=args, prog_name="mlgate", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        sys.stderr.write("Aborted.\n")
-        code = 130
-    except click.ClickException as exc:
-        exc.show()
-        code = 2 if exc.exit_code not in (0, 1) else exc.exit_code
-        code = 2 if isinstance(exc, click.UsageError) else code
+        command.main(args=args, prog_name="mlgate", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException as exc:  # the one handler: every command's errors end here
         code = _handle(exc, debug=_debug_requested(args))
     else:
-        code = result if isinstance(result, int) else 0
+        code = 0
     if argv is None:
         sys.exit(code)
     return code
@@ -94,8 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _handle(exc: BaseException, *, debug: bool) -> int:
     from mlgate.errors import MlgateError
 
-    if isinstance(exc, SystemExit):
-        return int(exc.code) if isinstance(exc.code, int) else 1
     if isinstance(exc, KeyboardInterrupt):
         sys.stderr.write("Interrupted.\n")
         return 130

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Insert,
@@ -143,7 +144,7 @@ class SqlMetadataStore(MetadataStore):
             return []
         named = exists().where(snapshot_names.c.snapshot_id == snapshots.c.id)
         named = named.where(snapshot_names.c.name == ref)
-        matches = [named]
+        matches: list[ColumnElement[bool]] = [named]
         prefix = ref.lower()
         if _HEX.fullmatch(prefix) and len(prefix) <= 64:
             # A range instead of LIKE: uses the primary key index on every backend.

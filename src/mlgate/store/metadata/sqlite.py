@@ -64,7 +64,7 @@ def _make_parent(path: Path) -> None:
         raise StorageError(
             f"cannot create the folder for the metadata database ({exc.strerror or exc})",
             where=str(path.parent),
-            hint="Check that it is a folder you can write to (permissions, read-only file system).",
+            hint="Check that it is a folder, writable by you (permissions, read-only file system).",
         ) from exc
     if not path.parent.is_dir():  # pragma: no cover - mkdir raises first
         raise StorageError("is not a folder", where=str(path.parent))

@@ -42,7 +42,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"datetime {value.isoformat()} has no time zone; use an aware datetime")
+            raise ValueError(
+                f"datetime {value.isoformat()} has no time zone; use an aware datetime"
+            )
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

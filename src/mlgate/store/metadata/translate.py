@@ -35,8 +35,18 @@ _RULES: tuple[tuple[str, type[MlgateError], str, str], ...] = (
         "the metadata database is read-only",
         _PERMISSIONS,
     ),
-    ("unable to open database file", StorageError, "cannot open the metadata database", _PERMISSIONS),
-    ("disk i/o error", StorageError, "the metadata database could not be read or written", _PERMISSIONS),
+    (
+        "unable to open database file",
+        StorageError,
+        "cannot open the metadata database",
+        _PERMISSIONS,
+    ),
+    (
+        "disk i/o error",
+        StorageError,
+        "the metadata database could not be read or written",
+        _PERMISSIONS,
+    ),
     (
         "database is locked",
         ConflictError,
