@@ -13,9 +13,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No MLGATE_* variable leaks in from the caller, and the working directory is
-    a fresh ``tmp_path``, so a test can never create ``.mlgate/`` in the repository."""
+    """No MLGATE_* setting leaks in from the caller (MLGATE_TEST_* variables, which
+    switch on optional backends, stay), and the working directory is a fresh
+    ``tmp_path``, so a test can never create ``.mlgate/`` in the repository."""
     for name in list(os.environ):
-        if name.startswith("MLGATE_"):
+        if name.startswith("MLGATE_") and not name.startswith("MLGATE_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)

@@ -75,9 +75,8 @@ _LAZY: dict[str, str] = {
     "data": "mlgate.data",
     "init": "mlgate.project",
     "load_spec": "mlgate.spec",
-    **{
-        name: "mlgate.errors"
-        for name in (
+    **dict.fromkeys(
+        (
             "ApprovalRequired",
             "CheckFailed",
             "ConfigError",
@@ -89,8 +88,9 @@ _LAZY: dict[str, str] = {
             "SchemaVersionError",
             "StorageError",
             "UsageError",
-        )
-    },
+        ),
+        "mlgate.errors",
+    ),
 }
 
 

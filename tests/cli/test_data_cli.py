@@ -42,10 +42,14 @@ def test_snapshot_list_show_diff_checkout_status(folder: Path) -> None:
     first = mlgate(folder, "data", "snapshot", "data", "--name", "v1", "--json")
     assert first.returncode == 0, first.stderr
     snap = json.loads(first.stdout)
-    assert snap["created"] and snap["n_files"] == 2 and snap["name"] == "v1"
+    assert snap["created"]
+    assert snap["n_files"] == 2
+    assert snap["name"] == "v1"
 
     again = json.loads(mlgate(folder, "data", "snapshot", "data", "--json").stdout)
-    assert again["id"] == snap["id"] and not again["created"] and again["files_read"] == 0
+    assert again["id"] == snap["id"]
+    assert not again["created"]
+    assert again["files_read"] == 0
 
     human = mlgate(folder, "data", "snapshot", "data")
     assert "unchanged, already stored as" in human.stdout
@@ -53,25 +57,30 @@ def test_snapshot_list_show_diff_checkout_status(folder: Path) -> None:
     listed = json.loads(mlgate(folder, "data", "list", "--json").stdout)
     assert [r["id"] for r in listed] == [snap["id"]]
     table = mlgate(folder, "data", "list")
-    assert snap["id"][:12] in table.stdout and "v1" in table.stdout
+    assert snap["id"][:12] in table.stdout
+    assert "v1" in table.stdout
 
     shown = json.loads(mlgate(folder, "data", "show", "v1", "--json").stdout)
     assert [f["path"] for f in shown["files"]] == ["a.csv", "b.txt"]
     assert "a.csv" in mlgate(folder, "data", "show", snap["id"][:8]).stdout
 
     status = mlgate(folder, "data", "status", "data", "--exit-code")
-    assert status.returncode == 0 and "unchanged" in status.stdout
+    assert status.returncode == 0
+    assert "unchanged" in status.stdout
 
     (folder / "data" / "a.csv").write_text("x,y,z\n1,2,3\n")
     changed = mlgate(folder, "data", "status", "data", "--exit-code")
-    assert changed.returncode == 1 and "modified: a.csv" in changed.stdout
+    assert changed.returncode == 1
+    assert "modified: a.csv" in changed.stdout
     status_json = json.loads(mlgate(folder, "data", "status", "data", "--json").stdout)
-    assert status_json["changed"] and status_json["modified"] == ["a.csv"]
+    assert status_json["changed"]
+    assert status_json["modified"] == ["a.csv"]
 
     second = json.loads(mlgate(folder, "data", "snapshot", "data", "--json").stdout)
     diff = mlgate(folder, "data", "diff", "v1", second["id"])
     assert diff.returncode == 0, diff.stderr
-    assert "~ a.csv" in diff.stdout and "rows 2 → 1 (-1)" in diff.stdout
+    assert "~ a.csv" in diff.stdout
+    assert "rows 2 → 1 (-1)" in diff.stdout
     assert "columns added: z" in diff.stdout
     diff_json = json.loads(mlgate(folder, "data", "diff", "v1", second["id"], "--json").stdout)
     assert diff_json["changes"][0]["columns_added"] == ["z"]
@@ -105,7 +114,8 @@ def test_checkout_conflict_and_corruption_exit_codes(folder: Path) -> None:
     busy.mkdir()
     (busy / "x").write_text("keep")
     conflict = mlgate(folder, "data", "checkout", snap["id"], "busy")
-    assert conflict.returncode == 4 and "not empty" in conflict.stderr
+    assert conflict.returncode == 4
+    assert "not empty" in conflict.stderr
     assert [p.name for p in busy.iterdir()] == ["x"]
 
     shown = json.loads(mlgate(folder, "data", "show", snap["id"], "--json").stdout)
@@ -117,7 +127,9 @@ def test_checkout_conflict_and_corruption_exit_codes(folder: Path) -> None:
     blob.write_bytes(bytes(raw))
     corrupt = mlgate(folder, "data", "checkout", snap["id"], "fresh")
     assert corrupt.returncode == 5
-    assert "is corrupted" in corrupt.stderr and str(blob) in corrupt.stderr
+    assert "is corrupted" in corrupt.stderr
+    assert str(blob) in corrupt.stderr
     assert not (folder / "fresh").exists()
     debug = mlgate(folder, "--debug", "data", "checkout", snap["id"], "fresh")
-    assert "Traceback" in debug.stderr and debug.returncode == 5
+    assert "Traceback" in debug.stderr
+    assert debug.returncode == 5

@@ -26,7 +26,9 @@ def test_checkout_restores_exact_bytes(project: Path, settings: Settings, tmp_pa
     assert tree(project / "data") == original  # the user's files are still there, unchanged
 
 
-def test_checkout_into_an_empty_folder_works(project: Path, settings: Settings, tmp_path: Path) -> None:
+def test_checkout_into_an_empty_folder_works(
+    project: Path, settings: Settings, tmp_path: Path
+) -> None:
     snap = data.snapshot(project / "data", settings=settings).snapshot
     dest = tmp_path / "empty"
     dest.mkdir()
@@ -106,7 +108,8 @@ def test_diff_reports_rows_and_columns_of_tables(project: Path, settings: Settin
 def test_status_sees_added_removed_and_modified(project: Path, settings: Settings) -> None:
     folder = project / "data"
     never = data.status(folder, settings=settings)
-    assert never.last_snapshot is None and never.changed
+    assert never.last_snapshot is None
+    assert never.changed
     snap = data.snapshot(folder, settings=settings).snapshot
     same = data.status(folder, settings=settings)
     assert not same.changed

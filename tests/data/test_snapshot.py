@@ -13,7 +13,7 @@ from mlgate.config import Settings
 from mlgate.errors import DataError, NotFoundError, StorageError
 from mlgate.store.artifacts.cas import hash_bytes
 
-from .helpers import age, read_only, tree
+from .helpers import read_only, tree
 
 
 def test_snapshot_records_every_file_and_leaves_them_untouched(
@@ -93,7 +93,7 @@ def test_list_show_by_name_and_prefix(project: Path, settings: Settings) -> None
     assert [r.id for r in listed] == [second.id, first.id]
     assert data.show("train", settings=settings).id == second.id  # a name is a moving tag
     assert data.show(first.id[:10], settings=settings).id == first.id
-    assert [f.path for f in data.show(second.id, settings=settings).files][0] == "new.txt"
+    assert data.show(second.id, settings=settings).files[0].path == "new.txt"
 
 
 def test_unknown_and_ambiguous_references(project: Path, settings: Settings) -> None:

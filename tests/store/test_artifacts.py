@@ -128,17 +128,26 @@ def test_batch_publishes_on_exit_and_nothing_on_error(tmp_path: Path) -> None:
         assert not (root / object_key(first)).exists()
     assert (root / object_key(first)).exists()
 
-    with pytest.raises(RuntimeError), cas.batch():
-        second = cas.put_bytes(b"two")
-        raise RuntimeError("crash in the middle")
-    assert not cas.has(second)
+    def crash_inside_batch() -> str:
+        with cas.batch():
+            cas.put_bytes(b"two")
+            raise RuntimeError("crash in the middle")
+
+    with pytest.raises(RuntimeError, match="crash in the middle"):
+        crash_inside_batch()
+    assert not cas.has(hash_bytes(b"two"))
     assert list((root / "tmp").iterdir()) == []
 
 
 def test_leftover_temporaries_of_dead_writers_are_swept(tmp_path: Path) -> None:
     root = tmp_path / "store"
     (root / "tmp").mkdir(parents=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     leftover = root / "tmp" / f"{dead.stdout.strip()}-1-1"
     leftover.write_bytes(b"half written")
     ArtifactStore(LocalBlobs(root)).put_bytes(b"new")

@@ -50,9 +50,10 @@ def _root(
 
 def _register() -> None:
     # Each module only defines commands; importing it costs typer alone.
-    from mlgate.cli import data, project
+    from mlgate.cli import data, project, quickstart
 
     project.register(app)
+    quickstart.register(app)
     app.add_typer(data.app, name="data")
 
 

@@ -104,7 +104,8 @@ class BudgetGate(Section):
         if len(given) != 1:
             raise invalid(
                 "gate_budget",
-                "a budget gate sets exactly one of " + ", ".join(BUDGETS)
+                "a budget gate sets exactly one of "
+                + ", ".join(BUDGETS)
                 + (f"; split {' and '.join(given)} into separate gates" if given else ""),
             )
         return self

@@ -99,9 +99,7 @@ class AliasPolicy(Section):
         if len(set(self.approvers)) != len(self.approvers):
             raise invalid("approvers", "an approver is listed twice")
         if self.strategy == "direct" and "traffic" in self.model_fields_set:
-            raise invalid(
-                "traffic", "'traffic' applies to strategy: canary or shadow, not direct"
-            )
+            raise invalid("traffic", "'traffic' applies to strategy: canary or shadow, not direct")
         if self.canary is not None and self.strategy != "canary":
             raise invalid("canary", f"'canary' applies to strategy: canary, not {self.strategy}")
         return self
@@ -245,16 +243,21 @@ class TriggersSpec(Section):
     cooldown: Duration = Field(
         3600, description="Minimum time between two runs started by triggers (e.g. 1h)."
     )
-    data: Annotated[DataTrigger, BeforeValidator(_toggle)] = Field(
+    data: Annotated[
+        DataTrigger, BeforeValidator(_toggle, json_schema_input_type=bool | DataTrigger)
+    ] = Field(
         default_factory=DataTrigger, description="New data: true, false or {debounce, cooldown}."
     )
-    drift: Annotated[DriftTrigger, BeforeValidator(_toggle)] = Field(
+    drift: Annotated[
+        DriftTrigger, BeforeValidator(_toggle, json_schema_input_type=bool | DriftTrigger)
+    ] = Field(
         default_factory=DriftTrigger,
         description="Input drift: true, false or {effect_size, cooldown}.",
     )
-    degradation: Annotated[DegradationTrigger | None, BeforeValidator(_degradation)] = Field(
-        None, description="Live metric below a floor: {metric, min, cooldown}."
-    )
+    degradation: Annotated[
+        DegradationTrigger | None,
+        BeforeValidator(_degradation, json_schema_input_type=bool | DegradationTrigger | None),
+    ] = Field(None, description="Live metric below a floor: {metric, min, cooldown}.")
     schedule: Cron | None = Field(
         None, description="Cron expression, e.g. '0 3 * * 1' for Mondays at 03:00."
     )

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -188,7 +188,10 @@ class TrainSpec(Section):
         description="The training function as module:function, called as "
         "train(data, params, seed) -> model; the module is imported from the project folder.",
     )
-    command: Annotated[tuple[str, ...] | None, BeforeValidator(_command)] = Field(
+    command: Annotated[
+        tuple[str, ...] | None,
+        BeforeValidator(_command, json_schema_input_type=str | list[str] | None),
+    ] = Field(
         None,
         description="Instead of function: a command that trains and writes a model file.",
     )
@@ -273,7 +276,11 @@ class EvaluateSpec(Section):
         (), description="Columns whose values each get their own metrics (e.g. [region])."
     )
     custom_metrics: dict[
-        MetricName, Annotated[CustomMetric, BeforeValidator(_custom_metric)]
+        MetricName,
+        Annotated[
+            CustomMetric,
+            BeforeValidator(_custom_metric, json_schema_input_type=Target | CustomMetric),
+        ],
     ] = Field(
         default_factory=dict,
         description="Your own metrics by name: name: module:function, or "
@@ -345,9 +352,7 @@ class LocalExecutor(Section):
     """Run stages and seeds as local processes."""
 
     kind: Literal["local"] = Field("local", description="Local processes.")
-    workers: Int | None = Field(
-        None, ge=1, description="Processes at once. Default: one per core."
-    )
+    workers: Int | None = Field(None, ge=1, description="Processes at once. Default: one per core.")
 
 
 class RayExecutor(Section):
@@ -359,9 +364,7 @@ class RayExecutor(Section):
         min_length=1,
         description="Cluster address (auto, ray://host:10001). Default: start Ray locally.",
     )
-    num_cpus: Int | None = Field(
-        None, ge=1, description="CPUs for a Ray started locally."
-    )
+    num_cpus: Int | None = Field(None, ge=1, description="CPUs for a Ray started locally.")
 
 
 def _executor_shorthand(value: Any) -> Any:
@@ -375,5 +378,8 @@ def _executor_shorthand(value: Any) -> Any:
 Executor = Annotated[
     LocalExecutor | RayExecutor,
     Field(discriminator="kind"),
-    BeforeValidator(_executor_shorthand),
+    BeforeValidator(
+        _executor_shorthand,
+        json_schema_input_type=Literal["local", "ray"] | LocalExecutor | RayExecutor,
+    ),
 ]

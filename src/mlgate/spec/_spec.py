@@ -59,8 +59,10 @@ class Spec(Section):
         lt=1,
         description="Confidence level of the intervals the gates decide on (e.g. 0.95).",
     )
-    register: RegisterSpec = Field(
-        default_factory=RegisterSpec, description="Where a passing model is registered."
+    registration: RegisterSpec = Field(
+        default_factory=RegisterSpec,
+        alias="register",
+        description="Where a passing model is registered.",
     )
     registry: RegistrySpec = Field(
         default_factory=RegistrySpec, description="Registry settings (webhooks)."
@@ -96,7 +98,7 @@ class Spec(Section):
     @property
     def model_name(self) -> str:
         """The registered model's name: register.name, else project.name."""
-        return self.register.name or self.project.name
+        return self.registration.name or self.project.name
 
     @model_validator(mode="after")
     def _cross_check(self, info: ValidationInfo) -> Spec:

@@ -132,7 +132,9 @@ def _models(annotations: Sequence[Any]) -> list[type[BaseModel]]:
 def _keys(models: Sequence[type[BaseModel]]) -> list[str]:
     keys: dict[str, None] = {}
     for model in models:
-        keys.update(dict.fromkeys(field.alias or name for name, field in model.model_fields.items()))
+        keys.update(
+            dict.fromkeys(field.alias or name for name, field in model.model_fields.items())
+        )
     return list(keys)
 
 
@@ -196,7 +198,9 @@ def _problem(detail: ErrorDetails) -> Problem:
     raw = detail["loc"]
     _, _, loc = _walk(raw)
     # the section holding the offending key; through raw when it names the union branch taken
-    parent_types, parent_wide, _ = _walk(raw[:-1] if raw and loc and raw[-1] == loc[-1] else loc[:-1])
+    parent_types, parent_wide, _ = _walk(
+        raw[:-1] if raw and loc and raw[-1] == loc[-1] else loc[:-1]
+    )
     at_key = bool(loc) and loc[-1] == "[key]"
     if at_key:
         loc = loc[:-1]

@@ -32,6 +32,7 @@ __all__ = [
     "parse_duration",
 ]
 
+
 def invalid(kind: str, message: str) -> PydanticCustomError:
     """A validation error of type ``kind`` whose message is exactly ``message``."""
     return PydanticCustomError(kind, "{message}", {"message": message})

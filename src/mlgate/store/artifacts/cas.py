@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import BinaryIO
 
 import blake3
 
@@ -204,7 +205,7 @@ class ArtifactStore:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _open(self, digest: str, key: str):  # type: ignore[no-untyped-def]
+    def _open(self, digest: str, key: str) -> BinaryIO:
         try:
             return self.blobs.open(key)
         except FileNotFoundError:
