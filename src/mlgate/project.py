@@ -8,10 +8,11 @@ data (569 rows, no download) as Parquet, with a synthetic but deterministic
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -177,8 +178,7 @@ def _plan(folder: Path, files: dict[Path, bytes], *, force: bool) -> dict[Path, 
             plan[relative] = "created"
     if in_the_way and not force:
         raise ConflictError(
-            f"{'it already has' if len(in_the_way) > 1 else 'it already has'} "
-            + ", ".join(in_the_way),
+            "the folder already has " + ", ".join(in_the_way),
             where=str(folder),
             hint="Nothing was written. Pass --force to overwrite those files, "
             "or choose another folder.",
@@ -198,7 +198,9 @@ def _gitignore_action(target: Path) -> Action:
 # -- writing
 
 
-def _write(folder: Path, files: dict[Path, bytes], plan: dict[Path, Action]) -> tuple[InitFile, ...]:
+def _write(
+    folder: Path, files: dict[Path, bytes], plan: dict[Path, Action]
+) -> tuple[InitFile, ...]:
     created: list[Path] = []
     made_folders: list[Path] = []
     done: list[InitFile] = []
@@ -226,10 +228,8 @@ def _write(folder: Path, files: dict[Path, bytes], plan: dict[Path, Action]) -> 
         for path in reversed(created):
             path.unlink(missing_ok=True)
         for path in reversed(made_folders):
-            try:
+            with contextlib.suppress(OSError):
                 path.rmdir()
-            except OSError:
-                pass
         raise StorageError(
             f"cannot write the project: {exc.strerror or exc}",
             where=str(exc.filename or folder),
@@ -241,7 +241,9 @@ def _write(folder: Path, files: dict[Path, bytes], plan: dict[Path, Action]) -> 
 
 def _atomic_write(target: Path, content: bytes) -> None:
     """Temp file in the same folder, fsync, rename: a crash leaves the old file or the new one."""
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, as for any file the user creates
+    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
@@ -249,5 +251,5 @@ def _atomic_write(target: Path, content: bytes) -> None:
             os.fsync(stream.fileno())
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise

@@ -23,10 +23,10 @@ import pytest
 import sqlalchemy
 from sqlalchemy import event, text
 
+import mlgate.store.metadata.sqlite as sqlite_backend
 from mlgate.config import Settings
 from mlgate.errors import ConfigError, NotFoundError, SchemaVersionError, StorageError, UsageError
 from mlgate.store.metadata import open_metadata, open_metadata_for
-from mlgate.store.metadata import sqlite as sqlite_backend
 from mlgate.store.metadata.base import MetadataStore, SnapshotRecord, StatEntry
 from mlgate.store.metadata.migrate import HEAD, MIGRATIONS, upgrade
 from mlgate.store.metadata.sql import SqlMetadataStore

@@ -94,4 +94,5 @@ __all__ = [
     "load_spec",
     "parse_cron",
     "parse_duration",
+    "parse_spec",
 ]

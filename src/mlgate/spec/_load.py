@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
@@ -174,25 +174,59 @@ def _node_position(node: Any) -> tuple[int, int]:
     return (int(lc.line or 0), int(lc.col or 0))
 
 
-def _plain(node: Any, shown: str) -> Any:
-    """ruamel's round-trip types → dict, list, str, int, float, bool (keys must be text)."""
+_STANDARD_TAG = "tag:yaml.org,2002:"
+
+
+def _plain(node: Any, shown: str, at: tuple[int, int] = (0, 0)) -> Any:
+    """ruamel's round-trip types → dict, list, str, int, float, bool, None.
+
+    Keys must be text; explicit tags other than YAML's own, sets and binary
+    values are refused: a spec holds plain values. ``at`` is the node's position.
+    """
+    where = f"{shown}:{at[0] + 1}:{at[1] + 1}"
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if isinstance(node, TaggedScalar):
+        if tag == _STANDARD_TAG + "str":
+            return str(node.value)
+        tag = None if tag is None else tag.replace(_STANDARD_TAG, "!!")
+        raise ConfigError(
+            f"the YAML tag {tag} is not supported here",
+            where=where,
+            hint="Remove the tag: mlgate.yaml holds plain values.",
+        )
+    if isinstance(node, CommentedMap | CommentedSeq) and tag and not tag.startswith(_STANDARD_TAG):
+        raise ConfigError(
+            f"the YAML tag {tag} is not supported here",
+            where=where,
+            hint="Remove the tag: mlgate.yaml holds plain values.",
+        )
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key, value in node.items():
+            try:
+                key_at = tuple(node.lc.key(key))
+                value_at = tuple(node.lc.value(key))
+            except (KeyError, TypeError):
+                key_at = value_at = _node_position(node)
             if not isinstance(key, str):
-                try:
-                    line, column = node.lc.key(key)
-                except (KeyError, TypeError):
-                    line, column = _node_position(node)
                 raise ConfigError(
-                    f"the key {key!r} is not text",
-                    where=f"{shown}:{line + 1}:{column + 1}",
-                    hint=f"Quote it: '{key}':",
+                    f"the key {_key_text(key)} is not text",
+                    where=f"{shown}:{key_at[0] + 1}:{key_at[1] + 1}",
+                    hint=f"Quote it: '{key}':"
+                    if isinstance(key, int | float | dt.date)
+                    else "Give the value a name: a key is a word before the colon.",
                 )
-            result[str(key)] = _plain(value, shown)
+            result[key] = _plain(value, shown, (value_at[0], value_at[1]))
         return result
-    if isinstance(node, list):
-        return [_plain(item, shown) for item in node]
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, item in enumerate(node):
+            try:
+                item_at = tuple(node.lc.item(index))
+            except (KeyError, TypeError, IndexError):
+                item_at = at
+            items.append(_plain(item, shown, (item_at[0], item_at[1])))
+        return items
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -203,7 +237,21 @@ def _plain(node: Any, shown: str) -> Any:
         return str(node)
     if isinstance(node, dt.datetime | dt.date):
         return node.isoformat()
-    return node
+    raise ConfigError(
+        f"a {type(node).__name__} value is not supported here",
+        where=where,
+        hint="Use text, numbers, true/false, lists and mappings.",
+    )
+
+
+def _key_text(key: Any) -> str:
+    if key is None:
+        return "null (an empty key)"
+    if isinstance(key, tuple | list):
+        return "a list"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return repr(key) if not isinstance(key, int | float) else str(key)
 
 
 # -- positions
@@ -240,18 +288,19 @@ def _position(root: CommentedMap, problem: Problem) -> tuple[int, int]:
 
 
 def _error(problems: list[Problem], root: CommentedMap, shown: str) -> ConfigError:
+    # the first problem in the file, but a missing key last: it is often an unknown key's echo
     placed = sorted(
         (
-            (_position(root, problem), rank(problem), order, problem)
+            (problem.missing, _position(root, problem), rank(problem), order, problem)
             for order, problem in enumerate(problems)
         ),
-        key=lambda item: item[:3],
+        key=lambda item: item[:4],
     )
-    (line, column), _, _, first = placed[0]
+    _, (line, column), _, _, first = placed[0]
     message = first.message
     rest = placed[1:]
     if rest:
-        lines = sorted({position[0] + 1 for position, *_ in rest})
+        lines = sorted({position[0] + 1 for _, position, *_ in rest})
         shown_lines = ", ".join(str(number) for number in lines[:6]) + (
             ", …" if len(lines) > 6 else ""
         )

@@ -27,6 +27,7 @@ from mlgate.spec._types import (
     Int,
     MetricName,
     ModelName,
+    Seed,
     Target,
     invalid,
 )
@@ -56,7 +57,7 @@ __all__ = [
 class Section(BaseModel):
     """Base of every part of the spec: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # -- project
@@ -79,7 +80,7 @@ class RandomSplit(Section):
 
     method: Literal["random"] = Field("random", description="Split rows at random.")
     holdout: Float = Field(0.2, gt=0, lt=1, description="Share of rows held out for evaluation.")
-    seed: Int = Field(0, ge=0, description="Seed of the random split.")
+    seed: Seed = Field(0, description="Seed of the random split.")
 
 
 class TimeSplit(Section):
@@ -174,8 +175,8 @@ def _seed_kind(value: Any) -> str:
 
 #: A number of seeds (``3``) or the seeds themselves (``[0, 1, 2]``).
 Seeds = Annotated[
-    Annotated[Int, Field(ge=1), Tag("count")]
-    | Annotated[tuple[Annotated[Int, Field(ge=0)], ...], Field(min_length=1), Tag("list")],
+    Annotated[Int, Field(ge=1, le=1000), Tag("count")]
+    | Annotated[tuple[Seed, ...], Field(min_length=1), Tag("list")],
     Discriminator(_seed_kind),
 ]
 
@@ -203,7 +204,7 @@ class TrainSpec(Section):
         description="How many seeds to train (each a model, to measure how much the model "
         "varies by chance), or the list of seeds.",
     )
-    base_seed: Int = Field(0, ge=0, description="The seeds are derived from this one.")
+    base_seed: Seed = Field(0, description="The seeds are derived from this one.")
     flavor: Literal["sklearn", "python"] = Field(
         "sklearn",
         description="How the model is saved: sklearn (skops, safe to load) or python "
@@ -237,7 +238,7 @@ class BootstrapSpec(Section):
         "bca", description="Bootstrap interval: bca (bias-corrected, accelerated) or percentile."
     )
     resamples: Int = Field(2000, ge=100, description="Bootstrap resamples.")
-    seed: Int = Field(0, ge=0, description="Seed of the resampling, so a verdict is repeatable.")
+    seed: Seed = Field(0, description="Seed of the resampling, so a verdict is repeatable.")
 
 
 class CustomMetric(Section):

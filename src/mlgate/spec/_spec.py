@@ -40,9 +40,9 @@ class Spec(Section):
     """mlgate.yaml: the project, its data, training, evaluation, gates, registry, deployment,
     monitoring and triggers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="mlgate.yaml")
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, title="mlgate.yaml")
 
-    project: ProjectSpec = Field(description="What the project is called.")
+    project: ProjectSpec = Field(description="The project's name and what it is for.")
     data: DataSpec = Field(description="Where the data is and how it is split.")
     train: TrainSpec = Field(description="The training function and its parameters.")
     evaluate: EvaluateSpec = Field(
@@ -107,7 +107,7 @@ class Spec(Section):
         problems = cross_check(self)
         if problems:
             first = problems[0]
-            raise invalid("spec", f"{format_loc(first.loc)}: {first.message}")
+            raise invalid("spec", first.message)
         return self
 
 
@@ -121,57 +121,50 @@ def cross_check(spec: Spec) -> list[Problem]:
     other = REGRESSION_METRICS if task == "classification" else CLASSIFICATION_METRICS
     known = (*builtin, *evaluate.custom_metrics)
 
+    def add(loc: Loc, message: str, hint: str | None = None, *, at_key: bool = False) -> None:
+        problems.append(Problem(loc, f"{format_loc(loc)}: {message}", hint, at_key=at_key))
+
     def check_metric(loc: Loc, name: str) -> None:
         if name in known:
             return
         if name in other:
-            problems.append(
-                Problem(
-                    loc,
-                    f"{name!r} is a {other_task} metric, but evaluate.task is {task}",
-                    hint=f"Use one of {', '.join(builtin)}, or set evaluate.task: {other_task}.",
-                )
+            add(
+                loc,
+                f"{name!r} is a {other_task} metric, but evaluate.task is {task}",
+                f"Use one of {', '.join(builtin)}, or set evaluate.task: {other_task}.",
             )
-            return
-        if name in BUDGETS:
-            problems.append(
-                Problem(
-                    loc,
-                    f"{name!r} is a budget, not a metric",
-                    hint=f"Write the budget as its own gate: - {{{name}: N}}.",
-                )
+        elif name in BUDGETS:
+            add(
+                loc,
+                f"{name!r} is a budget, not a metric",
+                f"Write the budget as its own gate: - {{{name}: N}}.",
             )
-            return
-        guess = closest(name, known)
-        problems.append(
-            Problem(
+        else:
+            guess = closest(name, known)
+            add(
                 loc,
                 f"unknown metric {name!r}" + (f"; did you mean {guess!r}?" if guess else ""),
-                hint=f"Metrics for {task}: {', '.join(builtin)}; or define your own under "
+                f"Metrics for {task}: {', '.join(builtin)}; or define your own under "
                 "evaluate.custom_metrics.",
             )
-        )
 
     for index, name in enumerate(evaluate.metrics):
         check_metric(("evaluate", "metrics", index), name)
         if name in evaluate.metrics[:index]:
-            problems.append(Problem(("evaluate", "metrics", index), f"{name!r} is listed twice"))
+            add(("evaluate", "metrics", index), f"{name!r} is listed twice")
     for name in evaluate.custom_metrics:
         if name in (*CLASSIFICATION_METRICS, *REGRESSION_METRICS, *BUDGETS):
-            problems.append(
-                Problem(
-                    ("evaluate", "custom_metrics", name),
-                    f"the custom metric {name!r} has the name of a built-in metric",
-                    hint="Give it another name.",
-                    at_key=True,
-                )
+            add(
+                ("evaluate", "custom_metrics", name),
+                f"the custom metric {name!r} has the name of a built-in metric",
+                "Give it another name.",
+                at_key=True,
             )
     for index, column in enumerate(evaluate.slices):
-        loc: Loc = ("evaluate", "slices", index)
         if column == spec.data.label:
-            problems.append(Problem(loc, f"{column!r} is the label column; it cannot be a slice"))
+            add(("evaluate", "slices", index), f"{column!r} is the label; it cannot be a slice")
         elif column in evaluate.slices[:index]:
-            problems.append(Problem(loc, f"{column!r} is listed twice"))
+            add(("evaluate", "slices", index), f"{column!r} is listed twice")
 
     for index, gate in enumerate(spec.gates):
         if isinstance(gate, BudgetGate):
@@ -179,24 +172,20 @@ def cross_check(spec: Spec) -> list[Problem]:
         check_metric(("gates", index, "metric"), gate.metric)
         if gate.slice is not None and gate.slice not in evaluate.slices:
             guess = closest(gate.slice, evaluate.slices)
-            problems.append(
-                Problem(
-                    ("gates", index, "slice"),
-                    f"the slice {gate.slice!r} is not one of evaluate.slices"
-                    + (f" ({quoted(evaluate.slices)})" if evaluate.slices else " (none listed)")
-                    + (f"; did you mean {guess!r}?" if guess else ""),
-                    hint=f"Add {gate.slice!r} to evaluate.slices, or fix the name.",
-                )
+            add(
+                ("gates", index, "slice"),
+                f"the slice {gate.slice!r} is not one of evaluate.slices"
+                + (f" ({quoted(evaluate.slices)})" if evaluate.slices else " (none listed)")
+                + (f"; did you mean {guess!r}?" if guess else ""),
+                f"Add {gate.slice!r} to evaluate.slices, or fix the name.",
             )
 
     split = spec.data.split
     if isinstance(split, TimeSplit) and split.column == spec.data.label:
-        problems.append(
-            Problem(
-                ("data", "split", "column"),
-                f"the time column {split.column!r} is the label column",
-                hint="Split on a time column that is not the label.",
-            )
+        add(
+            ("data", "split", "column"),
+            f"the time column {split.column!r} is the label",
+            "Split on a time column that is not the label.",
         )
 
     degradation = spec.triggers.degradation

@@ -17,13 +17,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
-from mlgate.spec._gates import GATE_FORMS, gate_keys
+from mlgate.spec._gates import GATE_FORMS
 from mlgate.spec._problems import Loc, Problem, closest, format_loc, quoted
 from mlgate.spec._spec import Spec
 
 __all__ = ["problems_from", "rank"]
-
-_RANK = {"extra_forbidden": 0, "missing": 2}
 
 
 def problems_from(error: ValidationError) -> list[Problem]:
@@ -174,6 +172,7 @@ _EXPECTED = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "float_parsing": "a number",
+    "finite_number": "a finite number",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "string_type": "text",
@@ -210,21 +209,25 @@ def _problem(detail: ErrorDetails) -> Problem:
     if kind == "extra_forbidden":
         key = str(loc[-1])
         keys = _keys(_models(parent_types))
-        guess = closest(key, keys) or closest(key, _keys(_models(parent_wide)))
-        if guess is None and loc[:1] == ("gates",):
-            guess = closest(key, gate_keys())
+        other_forms = _keys(_models(parent_wide))  # e.g. every kind of gate
+        guess = closest(key, keys)
+        if key in other_forms:
+            note = f"; {key!r} belongs to another form of {format_loc(loc[:-1])}"
+        elif guess is None and (guess := closest(key, other_forms)) is not None:
+            note = f"; did you mean {guess!r}?"
+        else:
+            note = f"; did you mean {guess!r}?" if guess else ""
         return Problem(
             loc,
-            f"unknown key {key!r} {place}" + (f"; did you mean {guess!r}?" if guess else ""),
+            f"unknown key {key!r} {place}{note}",
             hint=f"Valid keys here: {', '.join(keys)}." if keys else None,
             at_key=True,
         )
     if kind == "missing":
-        key = loc[-1]
         return Problem(
             loc,
-            f"missing required key {key!r} {place}",
-            hint=_description(parent_types, key),
+            f"missing required key {loc[-1]!r} {place}",
+            hint=_description(parent_types, loc[-1]),
             missing=True,
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Strict, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Int",
     "MetricName",
     "ModelName",
+    "Seed",
     "Target",
     "invalid",
     "parse_cron",
@@ -66,6 +67,8 @@ BUDGETS: tuple[str, ...] = ("latency_ms_p50", "latency_ms_p99", "model_size_mb")
 Int = Annotated[int, Strict()]
 Float = Annotated[float, Strict()]
 Bool = Annotated[bool, Strict()]
+#: A random seed: what numpy and scikit-learn accept (0 to 2**32 - 1).
+Seed = Annotated[int, Strict(), Field(ge=0, le=2**32 - 1)]
 
 # -- names
 
@@ -106,13 +109,13 @@ def _check_target(value: str) -> str:
     if _TARGET.match(value):
         return value
     hint = "expected 'module:function', e.g. 'train:train' for the function train in train.py"
-    if ":" not in value and "." in value:
-        module, _, function = value.rpartition(".")
-        hint = f"separate the module from the function with a colon: '{module}:{function}'"
-    elif ".py:" in value or value.endswith(".py"):
+    if ".py:" in value or value.endswith(".py"):
         hint = "name the module, not the file: drop the '.py' (e.g. 'train:train')"
     elif "/" in value or "\\" in value:
         hint = "use a dotted module name, not a path (e.g. 'models.train:fit')"
+    elif ":" not in value and "." in value:
+        module, _, function = value.rpartition(".")
+        hint = f"separate the module from the function with a colon: '{module}:{function}'"
     elif "(" in value:
         hint = "name the function without calling it (no parentheses)"
     raise invalid("target", f"{value!r} is not a 'module:function': {hint}")

@@ -18,10 +18,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Insert,
     Row,
     Select,
-    Table,
     and_,
     delete,
     exists,
@@ -36,6 +34,7 @@ from mlgate.errors import NotFoundError, UsageError
 from mlgate.store.metadata.base import MetadataStore, SnapshotRecord, StatEntry
 from mlgate.store.metadata.tables import snapshot_names, snapshots, stat_cache
 from mlgate.store.metadata.translate import translating
+from mlgate.store.metadata.upsert import insert_ignore, upsert
 
 __all__ = ["LOOKUP_CHUNK", "WRITE_OPTION", "SqlMetadataStore"]
 
@@ -106,7 +105,7 @@ class SqlMetadataStore(MetadataStore):
             "n_bytes": record.n_bytes,
         }
         with self._write() as connection:
-            added = connection.execute(_insert_ignore(connection, snapshots, row)).rowcount == 1
+            added = connection.execute(insert_ignore(connection, snapshots, row)).rowcount == 1
             if record.name is not None:
                 when = record.created_at if added else datetime.now(UTC)
                 _add_name(connection, record.id, _check_name(record.name), when)
@@ -135,10 +134,11 @@ class SqlMetadataStore(MetadataStore):
         return None if row is None else _record(row)
 
     def find_snapshots(self, ref: str) -> list[SnapshotRecord]:
-        """Snapshots named ``ref`` (ever) or whose id starts with it; newest first.
+        """Snapshots ever named ``ref`` or whose id starts with it (case-insensitive).
 
-        A snapshot named ``ref`` counts from the time it got that name, so a
-        name moved to an older snapshot finds that one first.
+        Snapshots named ``ref`` come first, the most recently named first (a
+        name is a moving tag: moving it back to an older snapshot makes that one
+        first); then id-prefix matches, newest first.
         """
         if not ref:
             return []
@@ -210,7 +210,7 @@ class SqlMetadataStore(MetadataStore):
         if not rows:
             return
         with self._write() as connection:
-            statement = _upsert(connection, stat_cache, ["path"])
+            statement = upsert(connection, stat_cache, ["path"])
             connection.execute(statement, list(rows.values()))
 
     # --- lifetime -------------------------------------------------------------------------
@@ -259,34 +259,6 @@ def _add_name(connection: Connection, snapshot_id: str, name: str, when: datetim
     connection.execute(
         insert(snapshot_names).values(snapshot_id=snapshot_id, name=name, created_at=when)
     )
-
-
-def _dialect_insert(connection: Connection, table: Table) -> Any:
-    """The dialect's INSERT that knows ``ON CONFLICT`` (SQLite and PostgreSQL)."""
-    name = connection.dialect.name
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table)
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert(table)
-    raise NotImplementedError(f"mlgate has no upsert for the {name} dialect")
-
-
-def _insert_ignore(connection: Connection, table: Table, row: dict[str, Any]) -> Insert:
-    """INSERT that does nothing when the primary key exists."""
-    statement: Insert = _dialect_insert(connection, table).values(**row).on_conflict_do_nothing()
-    return statement
-
-
-def _upsert(connection: Connection, table: Table, keys: list[str]) -> Insert:
-    """INSERT that replaces the other columns when the key exists (for executemany)."""
-    statement = _dialect_insert(connection, table)
-    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    upsert: Insert = statement.on_conflict_do_update(index_elements=keys, set_=others)
-    return upsert
 
 
 def _check_id(snapshot_id: str) -> None:

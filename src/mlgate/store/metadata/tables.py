@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -24,7 +26,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UtcDateTime", "metadata", "snapshot_names", "snapshots", "stat_cache"]
+__all__ = [
+    "UtcDateTime",
+    "alias_history",
+    "approval_decisions",
+    "approvals",
+    "audit_head",
+    "audit_log",
+    "metadata",
+    "model_aliases",
+    "model_versions",
+    "registered_models",
+    "snapshot_names",
+    "snapshots",
+    "stat_cache",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -97,4 +113,140 @@ stat_cache = Table(
     Column("mtime_ns", BigInteger, nullable=False),
     Column("inode", BigInteger, nullable=False),
     Column("digest", String(64), nullable=False),
+)
+
+# --- registry ---------------------------------------------------------------------------
+# JSON values are stored as canonical JSON text (sorted keys, no spaces), the same bytes on
+# every backend, so the audit chain can hash them.
+
+
+def _model_fk(table: str) -> ForeignKey:
+    return ForeignKey(
+        "registered_models.name", ondelete="RESTRICT", name=f"fk_{table}_model_name"
+    )
+
+
+#: A registered model; ``last_version`` is the counter that numbers its versions.
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("last_version", Integer, nullable=False),
+)
+
+#: An immutable model version: never updated, never deleted.
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("model_name", String(64), _model_fk("model_versions"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("artifact", String(128), nullable=False),
+    Column("flavor", String(32), nullable=False),
+    Column("signature", Text),
+    Column("profile", Text),
+    Column("metrics", Text, nullable=False),
+    Column("verdict", String(16)),
+    Column("gates", Text, nullable=False),
+    Column("run_id", Text),
+    Column("description", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Index("ix_model_versions_run_id", "run_id"),
+)
+
+#: Where each alias of a model points now (its history is in ``alias_history``).
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("model_name", String(64), _model_fk("model_aliases"), primary_key=True),
+    Column("alias", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("moved_at", UtcDateTime, nullable=False),
+    Column("moved_by", String(255), nullable=False),
+)
+
+#: A request to move an alias that its policy says needs approval, and its outcome.
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_name", String(64), _model_fk("approvals"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("alias", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("requested_by", String(255), nullable=False),
+    Column("reason", Text),
+    Column("needed", Integer, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("evidence", Text, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Index("ix_approvals_model_version", "model_name", "version", "alias"),
+)
+
+#: Each person's decision on an approval request; one per person and request.
+approval_decisions = Table(
+    "approval_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "approval_id",
+        Integer,
+        ForeignKey("approvals.id", ondelete="RESTRICT", name="fk_approval_decisions_approval_id"),
+        nullable=False,
+    ),
+    Column("actor", String(255), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("accepted", Text, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Index("ux_approval_decisions_approval_actor", "approval_id", "actor", unique=True),
+)
+
+#: Every move of every alias, oldest first: rollback reads it, ``models history`` shows it.
+alias_history = Table(
+    "alias_history",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("model_name", String(64), _model_fk("alias_history"), nullable=False),
+    Column("alias", String(32), nullable=False),
+    Column("from_version", Integer),
+    Column("to_version", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("moved_at", UtcDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("reason", Text),
+    Column("run_id", Text),
+    Column(
+        "approval_id",
+        Integer,
+        ForeignKey("approvals.id", ondelete="RESTRICT", name="fk_alias_history_approval_id"),
+    ),
+    Index("ix_alias_history_model_alias_seq", "model_name", "alias", "seq"),
+)
+
+#: The append-only, hash-chained log of every registry change (``seq`` has no gaps).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: One row (id 1): the last entry of the audit log. Writers lock it, so appends are serial,
+#: and a deleted last entry shows as a head that points past the log.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
 )
