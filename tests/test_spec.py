@@ -461,6 +461,43 @@ CASES: list[tuple[str, str, str, str]] = [
         r"executor\.kind: expected 'local' or 'ray', got 'rya'; did you mean 'ray'\?",
     ),
     (
+        "unknown-tag",
+        VALID.replace("label: churned", "label: !foo churned"),
+        "5:10",
+        r"the YAML tag !foo is not supported",
+    ),
+    (
+        "python-object-tag",
+        VALID.replace("executor: local", "executor: !!python/object:os.system {}"),
+        "33:11",
+        r"the YAML tag tag:yaml\.org,2002:python/object:os\.system is not supported",
+    ),
+    (
+        "second-document",
+        VALID + "---\nproject: {name: x}\n",
+        "34:1",
+        r"invalid YAML: a second document",
+    ),
+    ("null-key", VALID + "~: 1\n", "34:1", r"an empty \(null\) key is not allowed"),
+    (
+        "nan",
+        VALID.replace("{metric: accuracy, min: 0.9}", "{metric: accuracy, min: .nan}"),
+        "17:29",
+        r"gates\[0\]\.min: expected a finite number, got nan",
+    ),
+    (
+        "too-many-seeds",
+        VALID.replace("seeds: 3", "seeds: 100000"),
+        "10:10",
+        r"train\.seeds: must be at most 1000",
+    ),
+    (
+        "seed-too-large",
+        VALID.replace("seed: 7", "seed: 4294967296"),
+        "6:48",
+        r"data\.split\.seed: must be at most 4294967295",
+    ),
+    (
         "label-empty",
         VALID.replace("label: churned", "label:"),
         "5:3",
@@ -701,7 +738,8 @@ def test_json_schema_accepts_a_valid_spec_and_rejects_a_bad_one() -> None:
     document["train"]["seeds"] = "three"
     document["confidence"] = 1.5
     document["tran"] = {}
-    assert len(list(validator.iter_errors(document))) == 3
+    document["deploy"]["Prod"] = {}
+    assert len(list(validator.iter_errors(document))) == 4
 
 
 def test_json_schema_is_stable() -> None:

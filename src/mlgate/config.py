@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Threads for hashing; 0 means one per core."
     )
     debug: bool = Field(default=False, description="Show tracebacks for errors.")
+    user: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Who you are in the registry's records (promotions, approvals, audit "
+        "log). Default: the operating-system user. Set it in CI.",
+    )
 
     @field_validator("db")
     @classmethod
@@ -90,6 +97,13 @@ class Settings(BaseSettings):
                 f"uses the database {dialect!r}, which mlgate does not support; "
                 "use sqlite:///... or postgresql+psycopg://..."
             )
+        return value
+
+    @field_validator("user")
+    @classmethod
+    def _check_user(cls, value: str | None) -> str | None:
+        if value is not None and (value != value.strip() or "\n" in value):
+            raise ValueError("is not a user name: no leading or trailing spaces, one line")
         return value
 
     @field_validator("store")

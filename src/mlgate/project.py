@@ -21,7 +21,7 @@ from typing import Literal
 from mlgate.config import SPEC_FILE, STATE_DIR
 from mlgate.errors import ConflictError, StorageError, UsageError
 
-__all__ = ["DATA_FILE", "InitFile", "InitResult", "init"]
+__all__ = ["DATA_FILE", "InitFile", "InitResult", "breast_cancer_parquet", "init"]
 
 #: The example data set, relative to the project.
 DATA_FILE = Path("data") / "breast_cancer.parquet"
@@ -100,7 +100,9 @@ def _project_name(folder: Path, name: str | None) -> str:
 def _template(name: str) -> str:
     return (
         resources.files("mlgate")
-        .joinpath("templates", "project", f"{name}.tmpl")
+        .joinpath("templates")
+        .joinpath("project")
+        .joinpath(f"{name}.tmpl")
         .read_text(encoding="utf-8")
     )
 

@@ -46,8 +46,8 @@ def quickstart(dest: Path, *, say: Say = print) -> QuickstartResult:
         )
     say(f"1. mlgate init {dest}")
     created = init(dest)
-    for path in created.files:
-        say(f"   wrote {path}")
+    for file in created.files:
+        say(f"   {file.action} {file.path}")
     settings = Settings.load(project=dest)
     spec_source = dest / "data"
     table = next(iter(sorted(spec_source.glob("*.parquet"))))
@@ -59,10 +59,11 @@ def quickstart(dest: Path, *, say: Say = print) -> QuickstartResult:
         f"{first.snapshot.n_bytes:,} bytes, content-addressed by BLAKE3"
     )
     again = data.snapshot(spec_source, settings=settings)
-    say(
-        f"   snapshotting again reads {again.files_read} file(s): the stat cache knows "
-        "nothing changed, and the id is the same"
-    )
+    if again.files_read:
+        why = "files written in the last seconds are re-hashed: their mtime is too fresh to trust"
+    else:
+        why = "the stat cache vouches for every file, so nothing is read"
+    say(f"   again: same id {again.snapshot.id[:12]}, {again.files_read} file(s) read ({why})")
 
     say("3. new rows arrive (the last 10 % of rows again, with some noise)")
     frame = pd.read_parquet(table)

@@ -132,6 +132,13 @@ def _parse(text: str, shown: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "found another document" in problem:
+            raise ConfigError(
+                "invalid YAML: a second document (after ---) follows the first",
+                where=where,
+                hint="mlgate.yaml holds one document: remove the --- and what follows, "
+                "or merge it into the first.",
+            ) from None
         if "duplicate key" in problem:
             name = problem.split('"')[1] if problem.count('"') >= 2 else ""
             raise ConfigError(
@@ -175,6 +182,7 @@ def _node_position(node: Any) -> tuple[int, int]:
 
 
 _STANDARD_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_STANDARD_TAG + name for name in ("map", "omap", "seq")}
 
 
 def _plain(node: Any, shown: str, at: tuple[int, int] = (0, 0)) -> Any:
@@ -194,7 +202,7 @@ def _plain(node: Any, shown: str, at: tuple[int, int] = (0, 0)) -> Any:
             where=where,
             hint="Remove the tag: mlgate.yaml holds plain values.",
         )
-    if isinstance(node, CommentedMap | CommentedSeq) and tag and not tag.startswith(_STANDARD_TAG):
+    if isinstance(node, CommentedMap | CommentedSeq) and tag and tag not in _PLAIN_TAGS:
         raise ConfigError(
             f"the YAML tag {tag} is not supported here",
             where=where,
@@ -210,10 +218,10 @@ def _plain(node: Any, shown: str, at: tuple[int, int] = (0, 0)) -> Any:
                 key_at = value_at = _node_position(node)
             if not isinstance(key, str):
                 raise ConfigError(
-                    f"the key {_key_text(key)} is not text",
+                    _key_text(key),
                     where=f"{shown}:{key_at[0] + 1}:{key_at[1] + 1}",
                     hint=f"Quote it: '{key}':"
-                    if isinstance(key, int | float | dt.date)
+                    if isinstance(key, int | float | dt.date)  # bool is an int
                     else "Give the value a name: a key is a word before the colon.",
                 )
             result[key] = _plain(value, shown, (value_at[0], value_at[1]))
@@ -246,12 +254,12 @@ def _plain(node: Any, shown: str, at: tuple[int, int] = (0, 0)) -> Any:
 
 def _key_text(key: Any) -> str:
     if key is None:
-        return "null (an empty key)"
+        return "an empty (null) key is not allowed"
     if isinstance(key, tuple | list):
-        return "a list"
+        return "a list cannot be a key"
     if isinstance(key, bool):
-        return "true" if key else "false"
-    return repr(key) if not isinstance(key, int | float) else str(key)
+        return f"the key {'true' if key else 'false'} is not text"
+    return f"the key {key} is not text"
 
 
 # -- positions

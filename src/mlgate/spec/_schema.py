@@ -19,6 +19,8 @@ def json_schema() -> dict[str, Any]:
     extension's ``# yaml-language-server: $schema=mlgate.schema.json`` comment.
     """
     schema = Spec.model_json_schema(by_alias=True, mode="validation")
+    # deploy's keys are alias names: anything else is a mistake an editor should flag
+    schema["properties"]["deploy"]["additionalProperties"] = False
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

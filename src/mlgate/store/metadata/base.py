@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mlgate.store.metadata.base_registry import RegistryRecords
+
 __all__ = ["MetadataStore", "SnapshotRecord", "StatEntry"]
 
 
@@ -41,7 +43,7 @@ class StatEntry:
     digest: str
 
 
-class MetadataStore(ABC):
+class MetadataStore(RegistryRecords, ABC):
     """mlgate's records. Later rooms (runs, registry, audit) add their methods here."""
 
     #: The database URL with any password masked.

@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from mlgate.errors import NotFoundError, UsageError
 from mlgate.store.metadata.base import MetadataStore, SnapshotRecord, StatEntry
+from mlgate.store.metadata.sql_registry import RegistrySql
 from mlgate.store.metadata.tables import snapshot_names, snapshots, stat_cache
 from mlgate.store.metadata.translate import translating
 from mlgate.store.metadata.upsert import insert_ignore, upsert
@@ -49,7 +50,7 @@ _HEX = re.compile(r"[0-9a-f]+")
 _INT64 = 1 << 63
 
 
-class SqlMetadataStore(MetadataStore):
+class SqlMetadataStore(RegistrySql, MetadataStore):
     """The metadata store over a SQLAlchemy engine whose schema is at the head revision.
 
     Build it with :func:`mlgate.store.metadata.open_metadata`, which connects,
