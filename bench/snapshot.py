@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -119,6 +119,22 @@ def generate_many(root: Path, scale: Scale) -> list[Path]:
         os.utime(path, ns=(OLD_MTIME_NS, OLD_MTIME_NS))
         offset += size
     return paths
+
+
+def warm_up(*targets: Path) -> None:
+    """Read every file once, so the data is in the page cache for both tools.
+
+    Needed here: the VM's kernel pages out memory untouched for about a minute
+    (DAMON ``pageout``), page cache included.
+    """
+    buffer = bytearray(CHUNK)
+    for target in targets:
+        files = [target] if target.is_file() else sorted(target.rglob("*"))
+        for path in files:
+            if path.is_file():
+                with open(path, "rb", buffering=0) as fh:
+                    while fh.readinto(buffer):
+                        pass
 
 
 def touch(path: Path) -> None:
@@ -212,6 +228,7 @@ def measure_floor(
     many_floor = Floor(scale.many_label, sum(p.stat().st_size for p in many))
     for rep in range(reps):
         say(f"floor, repetition {rep + 1}/{reps}")
+        warm_up(big, *many)
         for fsync, into in ((False, big_floor.seconds), (True, big_floor.seconds_fsync)):
             shutil.rmtree(scratch, ignore_errors=True)
             scratch.mkdir(parents=True)
@@ -357,15 +374,24 @@ def bench_dataset(
     victim: str,
     victim_offset: int,
     with_touch: bool,
+    when_quiet: Callable[[], None] | None = None,
 ) -> None:
-    """All cases for one data set: ``target`` is the file/folder, ``victim`` the file changed."""
+    """All cases for one data set: ``target`` is the file/folder, ``victim`` the file changed.
+
+    ``when_quiet`` runs after the nothing-changed cases, while the stat cache holds.
+    """
     reps = bench.reps
     snap, status = ["data", "snapshot", target], ["data", "status", target]
     add, dstatus = ["add", "-q", target], ["status"]
 
     first = bench.case(f"{label}: first snapshot", "snapshot", "add", 3.0)
+
+    def warm() -> None:
+        warm_up(m_root / target, d_root / target)
+
     for rep in range(reps):
         say(f"{label}: first snapshot, repetition {rep + 1}/{reps}")
+        warm()
         reset_mlgate(m_root)
         bench.time_mlgate(first, m_root, snap)
         if bench.dvc is not None:
@@ -376,16 +402,20 @@ def bench_dataset(
     again = bench.case(f"{label}: again, nothing changed", "snapshot", "add", 10.0)
     quiet = bench.case(f"{label}: status, nothing changed", "status", "status", 10.0)
     for _ in range(reps):
+        warm()
         bench.time_mlgate(again, m_root, snap)
         bench.time_dvc(again, d_root, add)
         bench.time_mlgate(quiet, m_root, status)
         bench.time_dvc(quiet, d_root, dstatus)
+    if when_quiet is not None:
+        when_quiet()
 
     if with_touch:
         say(f"{label}: touched")
         t_snap = bench.case(f"{label}: touched (mtime only)", "snapshot", "add", 10.0)
         t_stat = bench.case(f"{label}: status after touch", "status", "status", 10.0)
         for _ in range(reps):
+            warm()
             touch(m_root / victim)
             bench.time_mlgate(t_snap, m_root, snap)
             touch(m_root / victim)
@@ -399,6 +429,7 @@ def bench_dataset(
     what = "in the file" if with_touch else "in one file"
     changed = bench.case(f"{label}: one byte changed {what}", "snapshot", "add", None)
     for rep in range(reps):
+        warm()
         change_one_byte(m_root / victim, offset=victim_offset, rep=rep)
         bench.time_mlgate(changed, m_root, snap)
         change_one_byte(d_root / victim, offset=victim_offset, rep=rep)
@@ -454,22 +485,30 @@ def case_table(cases: Sequence[Case]) -> list[str]:
     return lines
 
 
+def spread(values: Sequence[float]) -> str:
+    return f"{min(values):.3f}–{max(values):.3f}" if values else "—"
+
+
 def detail_table(cases: Sequence[Case]) -> list[str]:
     lines = [
-        "| case | mlgate process s | of which in-process work s | files hashed |",
-        "| --- | ---: | ---: | ---: |",
+        "| case | mlgate s: median (min–max) | in-process work s | files hashed "
+        "| DVC s: median (min–max) |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for c in cases:
         read = ", ".join(str(n) for n in sorted(set(c.files_read)))
-        lines.append(f"| {c.name} | {fmt(med(c.mlgate))} | {fmt(med(c.inner))} | {read} |")
+        lines.append(
+            f"| {c.name} | {fmt(med(c.mlgate))} ({spread(c.mlgate)}) | {fmt(med(c.inner))} "
+            f"| {read} | {fmt(med(c.dvc))} ({spread(c.dvc)}) |"
+        )
     return lines
 
 
 def floor_table(floors: Sequence[tuple[Floor, Case]]) -> list[str]:
     lines = [
-        "| data | floor s (GiB/s) | floor + fsync s | mlgate s | mlgate % of floor | "
-        "in-process % of floor | target | met? |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| data | floor s (GiB/s) | floor + fsync s | mlgate s | mlgate % of floor "
+        "| in-process % of floor | mlgate % of floor + fsync | target | met? |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for floor, case in floors:
         f, fs = statistics.median(floor.seconds), statistics.median(floor.seconds_fsync)
@@ -479,10 +518,20 @@ def floor_table(floors: Sequence[tuple[Floor, Case]]) -> list[str]:
         lines.append(
             f"| {floor.label} ({floor.n_bytes / MIB:,.0f} MiB) "
             f"| {f:.3f} ({floor.n_bytes / GIB / f:.2f}) "
-            f"| {fs:.3f} | {m:.3f} | {pct:.0f} % | {fmt(pct_inner, 0)} % | ≥ 70 % | "
-            f"{'yes' if pct >= 70 else '**no**'} |"
+            f"| {fs:.3f} | {m:.3f} | {pct:.0f} % | {fmt(pct_inner, 0)} % | {100 * fs / m:.0f} % "
+            f"| ≥ 70 % | {'yes' if pct >= 70 else '**no**'} |"
         )
     return lines
+
+
+def dump(path: Path, bench: Bench, floors: Sequence[Floor], startup: object) -> None:
+    """Every single measurement, for whoever doubts a median."""
+    data = {
+        "cases": [asdict(c) for c in bench.cases],
+        "floors": [asdict(f) for f in floors],
+        "startup": startup,
+    }
+    path.write_text(json.dumps(data, indent=1, default=str))
 
 
 def versions(bench: Bench) -> list[str]:
@@ -527,6 +576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scale = QUICK if args.quick else FULL
     work: Path = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
 
     cache_type = "reflink" if reflink_works(work) else "copy"
     dvc = None if args.no_dvc else ensure_dvc(work / "dvc-venv")
@@ -548,6 +598,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     victim = many_paths(Path("data"), scale.n_files)[scale.n_files // 2].as_posix()
+    startup: list[tuple[str, float]] = []
+
+    def measure_startup() -> None:
+        startup.extend(startup_times(bench, roots["mlgate"] / "big", "data.bin"))
+
     bench_dataset(
         bench,
         label=scale.big_label,
@@ -557,8 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         victim="data.bin",
         victim_offset=scale.big_bytes // 2,
         with_touch=True,
+        when_quiet=measure_startup,
     )
-    startup = startup_times(bench, roots["mlgate"] / "big", "data.bin")
     first_big = bench.cases[0]
     n_big = len(bench.cases)
     bench_dataset(
@@ -573,7 +628,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     first_many = bench.cases[n_big]
 
-    lines = ["## Results", "", *versions(bench), "", "### mlgate vs DVC", ""]
+    load = f"{load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    lines = ["## Results", "", *versions(bench), f"- load average (1 min): {load}"]
+    lines += ["", "### mlgate vs DVC", ""]
     lines += case_table(bench.cases)
     lines += ["", "### Raw floor (read + BLAKE3 + copy, one Python process, warm cache)", ""]
     lines += floor_table([(big_floor, first_big), (many_floor, first_many)])
@@ -592,8 +649,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, seconds in startup:
         target = "≤ 0.150" if label == "mlgate --help" else ""
         lines.append(f"| `{label}` | {seconds:.3f} | {target} |")
-    lines += ["", "### mlgate detail", "", *detail_table(bench.cases)]
+    lines += ["", "### Spread and mlgate detail", "", *detail_table(bench.cases)]
     print("\n".join(lines))
+    dump(work / "results.json", bench, [big_floor, many_floor], startup)
+    say(f"every measurement: {work / 'results.json'}")
     return 0
 
 

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         description="Who you are in the registry's records (promotions, approvals, audit "
         "log). Default: the operating-system user. Set it in CI.",
     )
+    webhooks_loopback_only: bool = Field(
+        default=False,
+        description="Refuse registry webhooks whose host is not a loopback address "
+        "(for tests and sandboxes).",
+    )
 
     @field_validator("db")
     @classmethod

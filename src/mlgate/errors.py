@@ -4,6 +4,7 @@
 
     MlgateError                        exit  code
     ├── CheckFailed                      1   check-failed    a data check or gate said no
+    ├── TrainingError                    1   training        the user's training code failed
     ├── UsageError                       2   usage           a bad CLI argument or API call
     │   ├── ConfigError                  2   config          mlgate.yaml, MLGATE_* variables
     │   └── NotFoundError (LookupError)  2   not-found       an id or name that does not exist
@@ -37,6 +38,7 @@ __all__ = [
     "NotFoundError",
     "SchemaVersionError",
     "StorageError",
+    "TrainingError",
     "UsageError",
 ]
 
@@ -85,6 +87,31 @@ class CheckFailed(MlgateError):
 
     exit_code = 1
     code = "check-failed"
+
+
+class TrainingError(MlgateError):
+    """The user's training code failed: it raised, exited, crashed, hung past its
+    timeout, or returned something that is not a usable model.
+
+    ``traceback`` holds the user's traceback (their frames, not mlgate's) and
+    ``log_path`` the file with the run's full output.
+    """
+
+    exit_code = 1
+    code = "training"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        traceback: str | None = None,
+        log_path: str | None = None,
+    ) -> None:
+        self.traceback = traceback
+        self.log_path = log_path
+        super().__init__(message, where=where, hint=hint)
 
 
 class UsageError(MlgateError):

@@ -327,7 +327,9 @@ def test_head_matches_alembic_history() -> None:
     config.set_main_option("path_separator", "os")
     script = ScriptDirectory.from_config(config)
     assert script.get_heads() == [HEAD]
-    assert [r.revision for r in script.walk_revisions()] == ["0002", "0001"]
+    # One linear history, numbered 0001, 0002, … up to the head.
+    expected = [f"{n:04d}" for n in range(int(HEAD), 0, -1)]
+    assert [r.revision for r in script.walk_revisions()] == expected
 
 
 def test_migrated_schema_matches_tables(db_path: Path) -> None:

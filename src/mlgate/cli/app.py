@@ -50,11 +50,12 @@ def _root(
 
 def _register() -> None:
     # Each module only defines commands; importing it costs typer alone.
-    from mlgate.cli import data, project, quickstart
+    from mlgate.cli import data, models, project, quickstart
 
     project.register(app)
     quickstart.register(app)
     app.add_typer(data.app, name="data")
+    models.register(app)
 
 
 _register()

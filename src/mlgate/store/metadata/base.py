@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mlgate.store.metadata.base_registry import RegistryRecords
+from mlgate.store.metadata.base_runs import RunRecords
 
 __all__ = ["MetadataStore", "SnapshotRecord", "StatEntry"]
 
@@ -43,7 +44,7 @@ class StatEntry:
     digest: str
 
 
-class MetadataStore(RegistryRecords, ABC):
+class MetadataStore(RegistryRecords, RunRecords, ABC):
     """mlgate's records. Later rooms (runs, registry, audit) add their methods here."""
 
     #: The database URL with any password masked.

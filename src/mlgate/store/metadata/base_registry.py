@@ -184,13 +184,15 @@ class RegistryWriter(ABC):
         """The model (locked for this transaction), or None."""
 
     @abstractmethod
+    def model_names(self) -> list[str]:
+        """Every model's name, sorted."""
+
+    @abstractmethod
     def create_model(self, name: str, *, at: datetime, actor: str) -> ModelRecord:
         """Register a new model with no versions."""
 
     @abstractmethod
-    def add_version(
-        self, name: str, new: NewVersion, *, at: datetime, actor: str
-    ) -> VersionRecord:
+    def add_version(self, name: str, new: NewVersion, *, at: datetime, actor: str) -> VersionRecord:
         """Add the model's next version (last_version + 1)."""
 
     @abstractmethod

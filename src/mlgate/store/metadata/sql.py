@@ -33,6 +33,7 @@ from sqlalchemy import (
 from mlgate.errors import NotFoundError, UsageError
 from mlgate.store.metadata.base import MetadataStore, SnapshotRecord, StatEntry
 from mlgate.store.metadata.sql_registry import RegistrySql
+from mlgate.store.metadata.sql_runs import RunsSql
 from mlgate.store.metadata.tables import snapshot_names, snapshots, stat_cache
 from mlgate.store.metadata.translate import translating
 from mlgate.store.metadata.upsert import insert_ignore, upsert
@@ -50,7 +51,7 @@ _HEX = re.compile(r"[0-9a-f]+")
 _INT64 = 1 << 63
 
 
-class SqlMetadataStore(RegistrySql, MetadataStore):
+class SqlMetadataStore(RegistrySql, RunsSql, MetadataStore):
     """The metadata store over a SQLAlchemy engine whose schema is at the head revision.
 
     Build it with :func:`mlgate.store.metadata.open_metadata`, which connects,

@@ -45,6 +45,13 @@ from mlgate.store.metadata.tables import (
 __all__ = ["RegistrySql", "SqlRegistryWriter"]
 
 
+def _new_id(key: Any) -> int:
+    """The integer primary key of a row just inserted."""
+    if not key or key[0] is None:  # pragma: no cover - both backends return the key
+        raise RuntimeError("the database did not return the new row's id")
+    return int(key[0])
+
+
 def _load(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
@@ -201,15 +208,18 @@ class SqlRegistryWriter(RegistryWriter):
             return None
         return _model(row, _aliases(self.connection, name).get(name, {}))
 
+    def model_names(self) -> list[str]:
+        """Every model's name, sorted."""
+        query = select(registered_models.c.name).order_by(registered_models.c.name)
+        return [str(name) for name in self.connection.execute(query).scalars()]
+
     def create_model(self, name: str, *, at: datetime, actor: str) -> ModelRecord:
         """Insert the model with no versions."""
         values = {"name": name, "created_at": at, "created_by": actor, "last_version": 0}
         self.connection.execute(insert(registered_models).values(**values))
         return ModelRecord(name=name, created_at=at, created_by=actor, last_version=0)
 
-    def add_version(
-        self, name: str, new: NewVersion, *, at: datetime, actor: str
-    ) -> VersionRecord:
+    def add_version(self, name: str, new: NewVersion, *, at: datetime, actor: str) -> VersionRecord:
         """Number the version from the model's counter, under the model's row lock."""
         model = self.model(name)
         if model is None:
@@ -297,25 +307,26 @@ class SqlRegistryWriter(RegistryWriter):
                 .where(model_aliases.c.model_name == name, model_aliases.c.alias == alias)
                 .values(version=version, moved_at=at, moved_by=actor)
             )
-        values = {
-            "model_name": name,
-            "alias": alias,
-            "from_version": None if current is None else current.version,
-            "to_version": version,
-            "kind": kind,
-            "moved_at": at,
-            "actor": actor,
-            "reason": reason,
-            "run_id": run_id,
-            "approval_id": approval_id,
-        }
-        result = self.connection.execute(insert(alias_history).values(**values))
-        (seq,) = result.inserted_primary_key or (None,)
+        from_version = None if current is None else current.version
+        result = self.connection.execute(
+            insert(alias_history).values(
+                model_name=name,
+                alias=alias,
+                from_version=from_version,
+                to_version=version,
+                kind=kind,
+                moved_at=at,
+                actor=actor,
+                reason=reason,
+                run_id=run_id,
+                approval_id=approval_id,
+            )
+        )
         return AliasMove(
-            seq=int(seq),
+            seq=_new_id(result.inserted_primary_key),
             model=name,
             alias=alias,
-            from_version=values["from_version"],
+            from_version=from_version,
             to_version=version,
             kind=kind,
             moved_at=at,
@@ -366,9 +377,8 @@ class SqlRegistryWriter(RegistryWriter):
                 evidence=canonical_json(evidence),
             )
         )
-        (approval_id,) = result.inserted_primary_key or (None,)
         return ApprovalRecord(
-            id=int(approval_id),
+            id=_new_id(result.inserted_primary_key),
             model=name,
             version=version,
             alias=alias,
@@ -425,7 +435,12 @@ class SqlRegistryWriter(RegistryWriter):
         """Insert the next entry (seq + 1, chained to the head's hash) and move the head."""
         seq = self._seq + 1
         digest = entry_hash(
-            prev_hash=self._hash, at=at, actor=actor, action=action, subject=subject, payload=payload
+            prev_hash=self._hash,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            payload=payload,
         )
         self.connection.execute(
             insert(audit_log).values(
@@ -457,7 +472,7 @@ class SqlRegistryWriter(RegistryWriter):
 
 
 class RegistrySql:
-    """The registry over SQLAlchemy Core; needs ``_read``/``_write`` and ``where`` from the store."""
+    """The registry in SQLAlchemy Core; uses ``_read``/``_write`` and ``where`` of the store."""
 
     where: str
 

@@ -37,8 +37,11 @@ __all__ = [
     "model_aliases",
     "model_versions",
     "registered_models",
+    "run_stages",
+    "runs",
     "snapshot_names",
     "snapshots",
+    "stage_cache",
     "stat_cache",
 ]
 
@@ -121,9 +124,7 @@ stat_cache = Table(
 
 
 def _model_fk(table: str) -> ForeignKey:
-    return ForeignKey(
-        "registered_models.name", ondelete="RESTRICT", name=f"fk_{table}_model_name"
-    )
+    return ForeignKey("registered_models.name", ondelete="RESTRICT", name=f"fk_{table}_model_name")
 
 
 #: A registered model; ``last_version`` is the counter that numbers its versions.
@@ -249,4 +250,63 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# --- runs -------------------------------------------------------------------------------
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("trigger", String(32), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("ended_at", UtcDateTime),
+    Column("heartbeat_at", UtcDateTime),
+    Column("pid", Integer),
+    Column("host", Text),
+    Column("executor", String(32)),
+    Column("verdict", String(20)),
+    Column("error", Text),
+    Column("summary", JSON, nullable=False),
+    Column("actor", String(255)),
+    Index("ix_runs_created_at", "created_at"),
+    Index("ix_runs_status", "status"),
+)
+
+run_stages = Table(
+    "run_stages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "run_id",
+        String(40),
+        ForeignKey("runs.id", ondelete="CASCADE", name="fk_run_stages_run_id"),
+        nullable=False,
+    ),
+    Column("name", String(128), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("components", JSON, nullable=False),
+    Column("cached", Boolean, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("output_digest", String(64)),
+    Column("log_digest", String(64)),
+    Column("message", Text),
+    Index("ix_run_stages_run_id", "run_id"),
+    Index("ix_run_stages_name_id", "name", "id"),
+)
+
+stage_cache = Table(
+    "stage_cache",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("stage", String(32), nullable=False),
+    Column("output_digest", String(64), nullable=False),
+    Column("run_id", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

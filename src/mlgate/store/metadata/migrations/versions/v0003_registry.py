@@ -73,9 +73,7 @@ def upgrade() -> None:
         sa.Column("evidence", sa.Text, nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True)),
     )
-    op.create_index(
-        "ix_approvals_model_version", "approvals", ["model_name", "version", "alias"]
-    )
+    op.create_index("ix_approvals_model_version", "approvals", ["model_name", "version", "alias"])
     op.create_table(
         "approval_decisions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
