@@ -7,10 +7,10 @@ DVC, so neither tool sees the other's stat caches or rewritten files. DVC is
 installed into its own throw-away venv (``<workdir>/dvc-venv``) and never
 becomes a dependency of mlgate. Every timing is the wall time of the whole
 process (``time.perf_counter`` around ``subprocess.run``); each case is the
-median of ``--reps`` runs. The page cache is not dropped (that needs root
-privileges we do not assume): the data is warm in memory for both tools. Before
-every timed command, dirty pages are flushed (``os.sync``), so neither tool
-pays for the other's write-back.
+median of ``--reps`` runs. The page cache is never dropped: the data is warm
+in memory for both tools (it is re-read before every repetition, because some
+kernels page out memory left idle). Before every timed command, dirty pages are
+flushed (``os.sync``), so neither tool pays for the other's write-back.
 
 Prints Markdown tables on stdout (progress goes to stderr). See bench/README.md.
 """
@@ -651,8 +651,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines.append(f"| `{label}` | {seconds:.3f} | {target} |")
     lines += ["", "### Spread and mlgate detail", "", *detail_table(bench.cases)]
     print("\n".join(lines))
-    dump(work / "results.json", bench, [big_floor, many_floor], startup)
-    say(f"every measurement: {work / 'results.json'}")
+    dump(work / "snapshot-results.json", bench, [big_floor, many_floor], startup)
+    say(f"every measurement: {work / 'snapshot-results.json'}")
     return 0
 
 

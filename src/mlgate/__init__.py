@@ -14,6 +14,7 @@ from mlgate._version import __version__
 
 if TYPE_CHECKING:
     from mlgate import data as data
+    from mlgate import registry as registry
     from mlgate.config import Settings as Settings
     from mlgate.errors import (
         ApprovalRequired as ApprovalRequired,
@@ -68,6 +69,7 @@ __all__ = [
     "data",
     "init",
     "load_spec",
+    "registry",
 ]
 
 _LAZY: dict[str, str] = {
@@ -75,6 +77,7 @@ _LAZY: dict[str, str] = {
     "data": "mlgate.data",
     "init": "mlgate.project",
     "load_spec": "mlgate.spec",
+    "registry": "mlgate.registry",
     **dict.fromkeys(
         (
             "ApprovalRequired",

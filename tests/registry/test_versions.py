@@ -146,3 +146,15 @@ def test_load_model_of_unknown_alias(settings: Settings) -> None:
     register(settings, alias="candidate")
     with pytest.raises(NotFoundError, match="churn has no alias 'production'"):
         registry.load_model("churn", alias="production", settings=settings)
+
+
+def test_a_session_is_reused_across_calls(settings: Settings) -> None:
+    digest = store_bytes(settings)
+    with registry.Session.open(settings) as session:
+        for _ in range(3):
+            registry.register_version("churn", artifact=digest, flavor="sklearn", session=session)
+        registry.promote("churn", 2, to="staging", session=session)
+        assert registry.models(session=session)[0].aliases == {"staging": 2}
+        assert registry.verify_audit(session=session).entries == 4
+        assert session.actor == "ci"
+    assert registry.show("churn", settings=settings).version.version == 3

@@ -20,7 +20,10 @@ def console(*, stderr: bool = False) -> Console:
     """A rich console (colours only on a terminal)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # Not a terminal (a pipe, CI logs): wide enough that tables keep ids whole.
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width, markup=False)
 
 
 def _default(value: Any) -> Any:

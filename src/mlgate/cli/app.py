@@ -50,9 +50,10 @@ def _root(
 
 def _register() -> None:
     # Each module only defines commands; importing it costs typer alone.
-    from mlgate.cli import data, models, project, quickstart
+    from mlgate.cli import data, models, project, quickstart, runs
 
     project.register(app)
+    runs.register(app)
     quickstart.register(app)
     app.add_typer(data.app, name="data")
     models.register(app)

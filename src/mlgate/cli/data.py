@@ -49,7 +49,7 @@ def snapshot_cmd(
     out = console()
     verb = "created" if result.created else "unchanged, already stored as"
     label = f" ({snap.name})" if snap.name else ""
-    out.print(f"snapshot {verb} [bold]{snap.id}[/bold]{label}")
+    out.print(f"snapshot {verb} {snap.id}{label}")
     out.print(
         f"  {snap.n_files} files, {human_bytes(snap.n_bytes)} from {snap.source}; "
         f"read {result.files_read} ({human_bytes(result.bytes_read)}), "
@@ -114,7 +114,7 @@ def show_cmd(
     from rich.table import Table
 
     out = console()
-    out.print(f"snapshot [bold]{snap.id}[/bold]" + (f" ({snap.name})" if snap.name else ""))
+    out.print(f"snapshot {snap.id}" + (f" ({snap.name})" if snap.name else ""))
     out.print(
         f"  source {snap.source}, created {snap.created_at:%Y-%m-%d %H:%M:%S} UTC, "
         f"{snap.n_files} files, {human_bytes(snap.n_bytes)}"
@@ -167,9 +167,9 @@ def diff_cmd(
         f"{len(result.changes)} changed, {result.unchanged} unchanged"
     )
     marks = {
-        "added": "[green]+[/green]",
-        "removed": "[red]-[/red]",
-        "modified": "[yellow]~[/yellow]",
+        "added": "+",
+        "removed": "-",
+        "modified": "~",
     }
     for change in result.changes:
         line = f"  {marks[change.kind]} {change.path}"

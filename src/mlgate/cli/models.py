@@ -125,7 +125,7 @@ def show_cmd(
     record = details.version
     out = console()
     aliases = f" ({', '.join(details.aliases)})" if details.aliases else ""
-    out.print(f"[bold]{record.model} v{record.version}[/bold]{aliases}")
+    out.print(f"{record.model} v{record.version}{aliases}")
     out.print(
         f"  registered {_when(record.created_at)} UTC by {record.created_by}; "
         f"latest version v{details.model.last_version}"
@@ -275,6 +275,7 @@ def audit_verify_cmd(as_json: bool = _JSON) -> None:
     from mlgate.config import Settings
     from mlgate.errors import IntegrityError
     from mlgate.registry.audit import verify_audit
+    from mlgate.store.metadata.open import mask_password
 
     settings = Settings.load()
     report = verify_audit(settings=settings)
@@ -283,7 +284,7 @@ def audit_verify_cmd(as_json: bool = _JSON) -> None:
     if report.problem is not None:
         raise IntegrityError(
             report.problem.message,
-            where=settings.db_url,
+            where=mask_password(settings.db_url),
             hint=f"The {report.entries} entries before it are intact. Restore the database "
             "from a backup, and find out who changed it.",
         )

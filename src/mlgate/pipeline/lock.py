@@ -2,79 +2,87 @@
 
 The kernel releases a ``flock`` when its process dies, SIGKILL included, so a
 crashed run never leaves the project locked. The file names the holder (pid,
-run id) so the waiting command can say whom it waits for.
+run id) so a waiting command can say whom it waits for.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
 
 from mlgate.errors import ConflictError, StorageError
 
-__all__ = ["project_lock"]
+__all__ = ["ProjectLock"]
 
 
-def _holder(path: Path) -> str:
-    try:
-        info = json.loads(path.read_text() or "{}")
-    except (OSError, ValueError):
-        return "another mlgate process"
-    return f"run {info.get('run', '?')} (pid {info.get('pid', '?')})"
+class ProjectLock:
+    """The project's run lock; use ``try_acquire``/``acquire``, or ``with`` to block."""
 
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / "run.lock"
+        self._fd: int | None = None
 
-@contextlib.contextmanager
-def project_lock(
-    state_dir: Path,
-    *,
-    run_id: str,
-    wait: bool = True,
-    on_wait: Callable[[str], None] | None = None,
-    timeout: float | None = None,
-) -> Iterator[None]:
-    """Hold the project's run lock; wait for it (telling ``on_wait`` once), or refuse."""
-    path = state_dir / "run.lock"
-    try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StorageError(
-            f"cannot open the run lock: {exc.strerror or exc}",
-            where=str(path),
-            hint="Make .mlgate/ writable.",
-        ) from exc
-    try:
+    def _open(self) -> int:
+        if self._fd is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot open the run lock: {exc.strerror or exc}",
+                    where=str(self.path),
+                    hint="Make .mlgate/ writable.",
+                ) from exc
+        return self._fd
+
+    def holder(self) -> str:
+        """Who holds (or last held) the lock, for messages."""
+        try:
+            info = json.loads(self.path.read_text() or "{}")
+        except (OSError, ValueError):
+            return "another mlgate process"
+        return f"run {info.get('run', '?')} (pid {info.get('pid', '?')})"
+
+    def try_acquire(self, *, run_id: str) -> bool:
+        """Take the lock if it is free; False if another process holds it."""
+        fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(path)
-            if not wait:
-                raise ConflictError(
-                    f"another run is in progress in this project: {holder}",
-                    where=str(path),
-                    hint="Wait for it to finish (drop --no-wait to queue behind it).",
-                ) from None
-            if on_wait is not None:
-                on_wait(f"waiting for {holder} to finish…")
-            started = time.monotonic()
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if timeout is not None and time.monotonic() - started > timeout:
-                        raise ConflictError(
-                            f"gave up after {timeout:.0f} s waiting for {holder}",
-                            where=str(path),
-                        ) from None
-                    time.sleep(0.2)
+            return False
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "run": run_id}).encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+        return True
+
+    def acquire(self, *, run_id: str, timeout: float | None = None, poll: float = 0.2) -> None:
+        """Wait for the lock (up to ``timeout`` seconds: then ConflictError)."""
+        started = time.monotonic()
+        while not self.try_acquire(run_id=run_id):
+            if timeout is not None and time.monotonic() - started > timeout:
+                raise ConflictError(
+                    f"gave up after {timeout:.0f} s waiting for {self.holder()} to finish",
+                    where=str(self.path),
+                    hint="Try again later, or look at it with `mlgate runs`.",
+                )
+            time.sleep(poll)
+
+    def release(self) -> None:
+        """Let the next run go (closing the descriptor releases the lock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> ProjectLock:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

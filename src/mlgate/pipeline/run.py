@@ -51,6 +51,13 @@ class RunContext:
     say: Say = lambda _msg: None  # noqa: E731 - a quiet default
     results: dict[str, StageResult] = field(default_factory=dict)
 
+    def would_run(self, stage: str, name: str, components: Mapping[str, Any]) -> bool:
+        """Whether :meth:`stage` would compute (not forced, no stored output for it)."""
+        if stage in self.force or name in self.force:
+            return True
+        digest = self.stores.metadata.cache_get(fingerprint(stage, dict(components)))
+        return digest is None or not self.stores.artifacts.has(digest)
+
     def stage(
         self,
         name: str,

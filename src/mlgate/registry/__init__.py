@@ -13,6 +13,9 @@ hash-chained audit log, and events for hooks and webhooks::
     model = registry.load_model("churn", alias="production")
     assert registry.verify_audit().ok
 
+    with registry.Session.open() as session:  # keep the database open across calls
+        registry.promote("churn", 8, to="staging", session=session)
+
 Names resolve on first use, so ``import mlgate.registry`` stays cheap.
 """
 
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from mlgate.registry.audit import verify_audit as verify_audit
     from mlgate.registry.events import Event as Event
     from mlgate.registry.events import on as on
+    from mlgate.registry.session import Session as Session
     from mlgate.registry.versions import ModelDetails as ModelDetails
     from mlgate.registry.versions import ModelSummary as ModelSummary
     from mlgate.registry.versions import Registered as Registered
@@ -49,6 +53,7 @@ __all__ = [
     "ModelSummary",
     "Promotion",
     "Registered",
+    "Session",
     "approve",
     "history",
     "load_model",
@@ -74,6 +79,7 @@ _LAZY: dict[str, str] = {
     "verify_audit": "audit",
     "Event": "events",
     "on": "events",
+    "Session": "session",
     "ModelDetails": "versions",
     "ModelSummary": "versions",
     "Registered": "versions",

@@ -24,7 +24,7 @@ from mlgate.registry.lookup import (
     no_version,
 )
 from mlgate.registry.policy import Policy, evidence_of
-from mlgate.registry.session import Session, Tx
+from mlgate.registry.session import Session, Tx, using
 from mlgate.store.metadata.base_registry import (
     AliasMove,
     ApprovalRecord,
@@ -241,6 +241,7 @@ def promote(
     to: str,
     reason: str | None = None,
     settings: Settings | None = None,
+    session: Session | None = None,
 ) -> Promotion:
     """Move alias ``to`` of model ``name`` to ``version``, as its promotion policy allows.
 
@@ -253,7 +254,7 @@ def promote(
     check_version(version)
     check_alias(to)
     cleaned = check_reason(reason, required=False, what="")
-    with Session.open(settings, write=True) as session, session.write() as tx:
+    with using(session, settings, write=True) as session, session.write() as tx:
         _, record = find_version(tx, name, version)
         return place(session, tx, record, to, reason=cleaned)
 
@@ -282,6 +283,7 @@ def rollback(
     to: int | None = None,
     reason: str | None = None,
     settings: Settings | None = None,
+    session: Session | None = None,
 ) -> Promotion:
     """Move ``alias`` back to the version it pointed to before, or to version ``to``.
 
@@ -293,7 +295,7 @@ def rollback(
     if to is not None:
         check_version(to)
     cleaned = check_reason(reason, required=False, what="")
-    with Session.open(settings, write=True) as session, session.write() as tx:
+    with using(session, settings, write=True) as session, session.write() as tx:
         model = tx.writer.model(name)
         if model is None:
             raise no_model(name, tx.writer.model_names())
@@ -333,13 +335,17 @@ def rollback(
 
 
 def history(
-    name: str, *, alias: str | None = None, settings: Settings | None = None
+    name: str,
+    *,
+    alias: str | None = None,
+    settings: Settings | None = None,
+    session: Session | None = None,
 ) -> list[AliasMove]:
     """Every move of the model's aliases (or of one alias), oldest first."""
     check_model_name(name)
     if alias is not None:
         check_alias(alias)
-    with Session.open(settings) as session:
+    with using(session, settings) as session:
         store = session.stores.metadata
         model = store.get_model(name)
         if model is None:

@@ -19,7 +19,7 @@ from mlgate.errors import ApprovalRequired, ConflictError, NotFoundError
 from mlgate.registry.aliases import find_version, move
 from mlgate.registry.lookup import check_alias, check_model_name, check_reason, check_version
 from mlgate.registry.policy import Policy
-from mlgate.registry.session import Session, Tx
+from mlgate.registry.session import Session, Tx, using
 from mlgate.store.metadata.base_registry import AliasMove, ApprovalRecord
 
 __all__ = ["Decision", "approve", "reject"]
@@ -104,6 +104,7 @@ def approve(
     to: str,
     reason: str,
     settings: Settings | None = None,
+    session: Session | None = None,
 ) -> Decision:
     """Approve the pending request to move alias ``to`` of ``name`` to ``version``.
 
@@ -117,7 +118,7 @@ def approve(
     check_alias(to)
     why = check_reason(reason, required=True, what=f"approving {name} v{version} → {to}")
     assert why is not None
-    with Session.open(settings, write=True) as session, session.write() as tx:
+    with using(session, settings, write=True) as session, session.write() as tx:
         _, record = find_version(tx, name, version)
         request = _open_request(tx, name, version, to)
         policy = session.config.policy(to)
@@ -195,6 +196,7 @@ def reject(
     reason: str,
     to: str | None = None,
     settings: Settings | None = None,
+    session: Session | None = None,
 ) -> list[Decision]:
     """Reject the pending requests to promote ``version`` (to alias ``to``, or to any alias).
 
@@ -206,7 +208,7 @@ def reject(
         check_alias(to)
     why = check_reason(reason, required=True, what=f"rejecting {name} v{version}")
     assert why is not None
-    with Session.open(settings, write=True) as session, session.write() as tx:
+    with using(session, settings, write=True) as session, session.write() as tx:
         find_version(tx, name, version)
         requests = [
             r

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlgate.config import Settings
+from mlgate.registry.session import Session
 from mlgate.store.metadata.base import MetadataStore
 from mlgate.store.metadata.base_registry import GENESIS, AuditEntry
 from mlgate.store.metadata.canonical import entry_hash, utc_text
@@ -154,8 +155,12 @@ def _check(
     return None
 
 
-def verify_audit(*, settings: Settings | None = None) -> AuditReport:
+def verify_audit(
+    *, settings: Settings | None = None, session: Session | None = None
+) -> AuditReport:
     """Verify the project's audit log (see :func:`verify`)."""
+    if session is not None:
+        return verify(session.stores.metadata)
     from mlgate.store.metadata import open_metadata
 
     settings = settings or Settings.load()

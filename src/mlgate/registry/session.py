@@ -20,7 +20,7 @@ from mlgate.registry.policy import Policy
 from mlgate.store.metadata.base_registry import AuditEntry, RegistryWriter
 from mlgate.store.stores import Stores, open_stores
 
-__all__ = ["RegistryConfig", "Session", "Tx"]
+__all__ = ["RegistryConfig", "Session", "Tx", "using"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,29 +80,66 @@ class Tx:
 
 
 class Session:
-    """Stores, actor and registry configuration for one registry operation (a context manager)."""
+    """The registry opened for a series of operations (a context manager).
 
-    def __init__(self, stores: Stores, *, actor: str, config: RegistryConfig) -> None:
+    Every ``mlgate.registry`` function opens one for its call by default; pass
+    ``session=`` to reuse one, which keeps the database open between calls::
+
+        with Session.open() as session:
+            registry.register_version("churn", model, session=session)
+            registry.promote("churn", 7, to="staging", session=session)
+
+    The actor and mlgate.yaml's registry settings are read once, before the first
+    write.
+    """
+
+    def __init__(
+        self,
+        stores: Stores,
+        *,
+        actor: str | None = None,
+        config: RegistryConfig | None = None,
+    ) -> None:
         self.stores = stores
-        self.actor = actor
-        self.config = config
+        self._actor = actor
+        self._config = config
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, write: bool = False) -> Session:
-        """Open the project's stores; ``write`` also reads the actor and mlgate.yaml first,
-        so a bad configuration stops before anything is opened or written."""
+        """Open the project's stores; ``write`` reads the actor and mlgate.yaml first, so a bad
+        configuration stops before anything is opened or written."""
         settings = settings or Settings.load()
-        actor = current_actor(settings) if write else ""
-        config = RegistryConfig.load(settings) if write else RegistryConfig()
+        actor = current_actor(settings) if write else None
+        config = RegistryConfig.load(settings) if write else None
         return cls(open_stores(settings), actor=actor, config=config)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the stores were opened with."""
+        return self.stores.settings
+
+    @property
+    def actor(self) -> str:
+        """Who writes (``MLGATE_USER``, else the OS user), read once."""
+        if self._actor is None:
+            self._actor = current_actor(self.settings)
+        return self._actor
+
+    @property
+    def config(self) -> RegistryConfig:
+        """Policies and webhooks from mlgate.yaml, read once."""
+        if self._config is None:
+            self._config = RegistryConfig.load(self.settings)
+        return self._config
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """A write transaction; events go out after it commits, never if it fails."""
+        actor, webhooks = self.actor, self.config.webhooks
         with self.stores.metadata.registry_write() as writer:
-            tx = Tx(writer=writer, actor=self.actor, now=datetime.now(UTC))
+            tx = Tx(writer=writer, actor=actor, now=datetime.now(UTC))
             yield tx
-        emit(tx.events, webhooks=self.config.webhooks)
+        emit(tx.events, webhooks=webhooks)
 
     def close(self) -> None:
         """Close the stores."""
@@ -113,3 +150,15 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def using(
+    session: Session | None, settings: Settings | None, *, write: bool = False
+) -> Iterator[Session]:
+    """``session`` if given (left open), else a new one closed after the block."""
+    if session is not None:
+        yield session
+        return
+    with Session.open(settings, write=write) as opened:
+        yield opened

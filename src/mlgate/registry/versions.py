@@ -23,7 +23,7 @@ from mlgate.registry.lookup import (
     no_model,
     no_version,
 )
-from mlgate.registry.session import Session, Tx
+from mlgate.registry.session import Session, Tx, using
 from mlgate.store.metadata.base_registry import (
     AliasMove,
     ApprovalRecord,
@@ -147,6 +147,7 @@ def register_version(
     reason: str | None = None,
     allow_pickle: bool = False,
     settings: Settings | None = None,
+    session: Session | None = None,
 ) -> Registered:
     """Register a new version of model ``name`` (created on first use).
 
@@ -168,7 +169,7 @@ def register_version(
             hint="register_version(name, model) or register_version(name, artifact=DIGEST, "
             "flavor=...)",
         )
-    with Session.open(settings, write=True) as session:
+    with using(session, settings, write=True) as session:
         if model is not None:
             from mlgate.train.flavors import dump_model, model_flavor
 
@@ -244,9 +245,11 @@ def add_version(tx: Tx, name: str, new: NewVersion) -> VersionRecord:
     return record
 
 
-def models(*, settings: Settings | None = None) -> list[ModelSummary]:
+def models(
+    *, settings: Settings | None = None, session: Session | None = None
+) -> list[ModelSummary]:
     """Every registered model with what its aliases point to, by name."""
-    with Session.open(settings) as session:
+    with using(session, settings) as session:
         store = session.stores.metadata
         found = []
         now = datetime.now(UTC)
@@ -297,10 +300,14 @@ def resolve(
 
 
 def show(
-    name: str, *, version: int | None = None, settings: Settings | None = None
+    name: str,
+    *,
+    version: int | None = None,
+    settings: Settings | None = None,
+    session: Session | None = None,
 ) -> ModelDetails:
     """One version (default: the latest) with its aliases, approvals and alias moves."""
-    with Session.open(settings) as session:
+    with using(session, settings) as session:
         model, record = resolve(session, name, version=version)
         store = session.stores.metadata
         moves = [
@@ -324,13 +331,14 @@ def load_model(
     version: int | None = None,
     allow_pickle: bool = False,
     settings: Settings | None = None,
+    session: Session | None = None,
 ) -> Any:
     """The model behind ``alias`` (or ``version``), loaded from its verified bytes.
 
     Loading refuses to run code from the artifact (skops) unless the version's
     flavor is pickle-based and ``allow_pickle`` is set.
     """
-    with Session.open(settings) as session:
+    with using(session, settings) as session:
         _, record = resolve(session, name, version=version, alias=None if version else alias)
         data = session.stores.artifacts.get_bytes(record.artifact)
     from mlgate.train.flavors import load_model as load_flavor

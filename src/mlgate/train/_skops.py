@@ -14,9 +14,10 @@ size and modification time of skops' module. The next process puts a module
 with exactly those lists in ``sys.modules`` before importing ``skops.io``, so
 skops' own code runs unchanged and trusts exactly what it would have computed.
 
-A cached file can never widen what skops trusts beyond its own domain: every
-cached name must be a scikit-learn, NumPy or SciPy name or one of skops'
-builtin primitives, else the file is ignored and the table is computed again.
+A cached file can never widen what skops trusts beyond its own domain: each
+cached list must hold only names of its own library (scikit-learn's estimators,
+NumPy's and SciPy's ufuncs and types, skops' builtin primitives) and none of
+:data:`DENIED`, else the file is ignored and the table is computed again.
 Any other problem (no cache, an unreadable or foreign file, a skops version
 whose modules need other names) falls back to the ordinary import.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import sys
@@ -33,7 +35,38 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["cache_file", "skops_io"]
+__all__ = ["DENIED", "cache_file", "denied", "skops_io"]
+
+#: Inside the trusted libraries, modules and names that touch files or exist for tests:
+#: never trusted, whatever a table or an allow-list says.
+DENIED = (
+    "numpy.memmap",
+    "numpy.DataSource",
+    "numpy.lib.npyio",
+    "numpy.lib._npyio_impl",
+    "numpy.lib._datasource",
+    "numpy.lib.format",
+    "numpy.lib._format_impl",
+    "numpy.testing",
+    "numpy.distutils",
+    "numpy.f2py",
+    "numpy.ctypeslib",
+    "numpy.load",
+    "numpy.save",
+    "numpy.fromfile",
+    "numpy.tofile",
+    "scipy.io",
+    "scipy._lib._testutils",
+    "sklearn.datasets",
+    "sklearn.externals",
+    "sklearn.utils._testing",
+)
+
+
+def denied(name: str) -> bool:
+    """Whether ``name`` is or lies inside one of :data:`DENIED`."""
+    return any(name == item or name.startswith(item + ".") for item in DENIED)
+
 
 _TABLE = "skops.io._trusted_types"
 _FORMAT = 1
@@ -52,23 +85,17 @@ def _cache_dir() -> Path:
 def _key() -> str | None:
     """The versions the table depends on, hashed; None if skops is not installed."""
     try:
-        import numpy
-        import scipy
-        import skops
-        import sklearn
+        modules = [importlib.import_module(name) for name in ("skops", "sklearn", "numpy", "scipy")]
     except ImportError:
         return None
-    module = Path(skops.__file__ or "").parent / "io" / "_trusted_types.py"
+    module = Path(modules[0].__file__ or "").parent / "io" / "_trusted_types.py"
     try:
         stat = module.stat()
     except OSError:
         return None
     parts = (
         sys.version,
-        skops.__version__,
-        sklearn.__version__,
-        numpy.__version__,
-        scipy.__version__,
+        *(str(getattr(m, "__version__", "?")) for m in modules),
         str(module),
         str(stat.st_size),
         str(stat.st_mtime_ns),
@@ -82,6 +109,18 @@ def cache_file() -> Path | None:
     return None if key is None else _cache_dir() / f"skops-trusted-types-{key}.json"
 
 
+def _allowed(attr: str, value: str) -> bool:
+    """Whether a table ``attr`` may hold ``value``: each list stays in its library."""
+    if denied(value):
+        return False
+    for library in ("sklearn", "numpy", "scipy"):
+        if attr.startswith(library.upper()):
+            return value.startswith(library + ".")
+    if attr.startswith(("PRIMITIVE", "CONTAINER")):
+        return value in _BUILTINS
+    return value in _BUILTINS or value.startswith(_DOMAIN)
+
+
 def _valid(names: Any) -> bool:
     if not isinstance(names, dict) or not names:
         return False
@@ -90,11 +129,8 @@ def _valid(names: Any) -> bool:
             return False
         if not isinstance(values, list):
             return False
-        for value in values:
-            if not isinstance(value, str):
-                return False
-            if value not in _BUILTINS and not value.startswith(_DOMAIN):
-                return False
+        if not all(isinstance(value, str) and _allowed(attr, value) for value in values):
+            return False
     return True
 
 
@@ -150,15 +186,12 @@ def skops_io() -> ModuleType:
         table.__dict__.update(names)
         sys.modules[_TABLE] = table
         try:
-            import skops.io
-
-            return skops.io
+            return importlib.import_module("skops.io")
         except ImportError:
             _purge()
-    import skops.io
-
+    module = importlib.import_module("skops.io")
     if path is not None:
         real = sys.modules.get(_TABLE)
         if real is not None:
             _write(path, real)
-    return skops.io
+    return module

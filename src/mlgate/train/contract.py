@@ -18,6 +18,7 @@ traceback.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import inspect
 import sys
@@ -34,6 +35,7 @@ __all__ = [
     "CALL",
     "FunctionLocation",
     "check_signature",
+    "last_user_frame",
     "locate_function",
     "parse_target",
     "resolve_function",
@@ -108,9 +110,7 @@ def _top_level_names(tree: ast.Module) -> dict[str, tuple[int, tuple[str, ...] |
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             args = node.args
-            params: tuple[str, ...] | None = tuple(
-                a.arg for a in (*args.posonlyargs, *args.args)
-            )
+            params: tuple[str, ...] | None = tuple(a.arg for a in (*args.posonlyargs, *args.args))
             if args.vararg or args.kwonlyargs or args.kwarg or args.defaults:
                 params = None  # flexible: the import-time check decides
             names[node.name] = (node.lineno, params)
@@ -181,8 +181,7 @@ def locate_function(target: str, *, project: Path) -> FunctionLocation:
     if location.params is not None and len(location.params) != 3:
         shown = ", ".join(location.params)
         raise ConfigError(
-            f"the training function {target} takes ({shown}), but mlgate calls it as "
-            f"{name}{CALL}",
+            f"the training function {target} takes ({shown}), but mlgate calls it as {name}{CALL}",
             where=f"{path}:{line}",
             hint="Give it exactly three parameters: def train(data, params, seed).",
         )
@@ -195,10 +194,11 @@ def user_traceback(exc: BaseException) -> str:
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_MLGATE_DIR):
         tb = tb.tb_next
     lines = traceback.format_exception(type(exc), exc, tb)
-    return "".join(line for line in lines if not line.startswith("  File \"<frozen importlib"))
+    return "".join(line for line in lines if not line.startswith('  File "<frozen importlib'))
 
 
-def _last_user_frame(exc: BaseException) -> str | None:
+def last_user_frame(exc: BaseException) -> str | None:
+    """``file:line`` of the innermost frame of ``exc`` outside mlgate, if any."""
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
@@ -229,7 +229,7 @@ def _import_failed(module: str, exc: BaseException) -> TrainingError:
     text = user_traceback(exc)
     return TrainingError(
         f"importing the module '{module}' failed: {type(exc).__name__}: {exc}",
-        where=_last_user_frame(exc),
+        where=last_user_frame(exc),
         traceback=text,
         hint="Fix the error in your code (traceback below).\n" + text.rstrip(),
     )
@@ -258,10 +258,8 @@ def check_signature(fn: Callable[..., Any], *, target: str) -> None:
         signature.bind(object(), object(), object())
     except TypeError as exc:
         where = None
-        try:
+        with contextlib.suppress(OSError, TypeError):
             where = f"{inspect.getsourcefile(fn)}:{inspect.getsourcelines(fn)[1]}"
-        except (OSError, TypeError):
-            pass
         raise ConfigError(
             f"the training function {target}{signature} cannot be called as "
             f"{target.rpartition(':')[2]}{CALL}: {exc}",
@@ -291,7 +289,7 @@ def resolve_function(target: str, *, project: Path) -> Callable[..., Any]:
         value = getattr(value, part)
     if not callable(value):
         raise ConfigError(
-            f"{target} is a {type(value).__name__}, not a function",
+            f"{target} is not a function: it is a value of type {type(value).__name__}",
             where=str(getattr(module, "__file__", None) or module_name),
             hint="Point train.function at a function def train(data, params, seed).",
         )

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from mlgate.errors import ConfigError, IntegrityError, UsageError
+from mlgate.train._skops import denied
 
 __all__ = [
     "FLAVORS",
@@ -45,25 +46,6 @@ Flavor = Literal["sklearn", "python"]
 FLAVORS: tuple[Flavor, ...] = ("sklearn", "python")
 #: Modules whose classes a skops file may contain without the caller's say-so.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "lightgbm.", "xgboost.")
-#: Inside those, modules and names that touch files or exist for tests: never trusted.
-_DENIED = (
-    "numpy.memmap",
-    "numpy.DataSource",
-    "numpy.lib.npyio",
-    "numpy.lib._npyio_impl",
-    "numpy.lib._datasource",
-    "numpy.lib.format",
-    "numpy.lib._format_impl",
-    "numpy.testing",
-    "numpy.distutils",
-    "numpy.f2py",
-    "numpy.ctypeslib",
-    "scipy.io",
-    "scipy._lib._testutils",
-    "sklearn.datasets",
-    "sklearn.externals",
-    "sklearn.utils._testing",
-)
 _BUILTINS = frozenset(
     f"builtins.{name}"
     for name in (
@@ -97,8 +79,7 @@ def _check_flavor(flavor: str) -> Flavor:
             f"unknown model flavor {flavor!r}",
             hint=f"Use one of: {', '.join(FLAVORS)}.",
         )
-    checked: Flavor = flavor  # type: ignore[assignment]
-    return checked
+    return flavor
 
 
 def model_flavor(model: Any) -> Flavor:
@@ -138,7 +119,7 @@ def _is_safe_class(name: str) -> bool:
         return True
     if not name.startswith(TRUSTED_PREFIXES):
         return False
-    if any(name == denied or name.startswith(denied + ".") for denied in _DENIED):
+    if denied(name):
         return False
     value = _resolve(name)
     if isinstance(value, type):
@@ -191,14 +172,68 @@ def _refused(names: list[str], *, saving: bool) -> ConfigError:
     )
 
 
+def _canonical(data: bytes) -> bytes:
+    """The same skops file, byte for byte the same for the same model in any process.
+
+    skops names objects (the ``__id__`` of each node, and the ``<id>.npy`` member
+    holding each array) by their memory address, and stamps members with the
+    current time. Here the ids are renumbered in order of appearance, members get
+    those numbers as names, a fixed date and a sorted order, so the same seed gives
+    the same model hash and ``verify`` can compare hashes.
+    """
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        schema = json.loads(source.read("schema.json"))
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    numbers: dict[int, int] = {}
+    renamed: dict[str, str] = {}
+
+    def number(old: int) -> int:
+        return numbers.setdefault(old, len(numbers))
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int) and not isinstance(value, bool):
+                    out[key] = number(value)
+                elif key == "file" and isinstance(value, str) and value in members:
+                    stem, dot, ext = value.partition(".")
+                    if stem.isdigit():  # arrays: named by the id of their node
+                        new = f"{number(int(stem))}{dot}{ext}"
+                    else:  # bytes: named by a random uuid
+                        new = renamed.get(value) or f"bytes-{len(renamed)}{dot}{ext}"
+                    renamed[value] = new
+                    out[key] = new
+                else:
+                    out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    schema = walk(schema)
+    files = {renamed.get(name, name): body for name, body in members.items()}
+    files["schema.json"] = json.dumps(schema, indent=2).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as target:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            target.writestr(info, files[name])
+    return buffer.getvalue()
+
+
 def _dump_sklearn(model: Any, trust: Iterable[str]) -> bytes:
     sio = _skops()
     try:
-        data: bytes = sio.dumps(model)
+        data: bytes = _canonical(sio.dumps(model))
     except Exception as exc:
         raise ConfigError(
-            f"skops cannot save the model ({type(model).__name__}): "
-            f"{type(exc).__name__}: {exc}",
+            f"skops cannot save the model ({type(model).__name__}): {type(exc).__name__}: {exc}",
             hint="Use estimators skops can save (scikit-learn's, LightGBM's, XGBoost's; no "
             "lambdas), or set train.flavor: python in mlgate.yaml to save it with cloudpickle.",
         ) from None
@@ -210,7 +245,7 @@ def _dump_sklearn(model: Any, trust: Iterable[str]) -> bytes:
 
 def _dump_python(model: Any, by_value: Iterable[str]) -> bytes:
     try:
-        import cloudpickle
+        cloudpickle = importlib.import_module("cloudpickle")
     except ImportError:
         raise ConfigError(
             "the python model flavor needs cloudpickle, which is not installed",

@@ -21,6 +21,7 @@ import functools
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -31,16 +32,18 @@ from typing import Any, Literal
 
 import blake3
 
-from mlgate._version import __version__ as _MLGATE_VERSION
+from mlgate import _version
 from mlgate.errors import IntegrityError
 
 __all__ = [
+    "CODE_PATTERNS",
     "SOURCE_PATTERNS",
     "CodeVersion",
     "Lineage",
     "capture_lineage",
     "diff_lineage",
     "installed_packages",
+    "source_hash",
 ]
 
 #: Files hashed as the code version of a project that is not in git.
@@ -161,21 +164,46 @@ class Lineage:
 # -- environment
 
 
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _from_metadata(path: str) -> tuple[str, str] | None:
+    from importlib import metadata
+
+    dist = metadata.Distribution.at(path)
+    name = dist.metadata["Name"] if dist.metadata else None
+    return (name, dist.version) if name and dist.version else None
+
+
 @functools.cache
 def installed_packages() -> tuple[str, ...]:
     """Every installed distribution as ``name==version`` (names normalized), sorted.
 
-    Read once per process: installing packages while mlgate runs is not seen.
+    Read from the ``*.dist-info`` folder names on ``sys.path`` (their metadata
+    only where the name does not carry the version), first match winning as for
+    imports; read once per process, so packages installed meanwhile are not seen.
     """
-    from importlib import metadata
-
     found: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"] if dist.metadata else None
-        if not name:
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
             continue
-        key = name.lower().replace("_", "-").replace(".", "-")
-        found.setdefault(key, f"{key}=={dist.version}")
+        for item in names:
+            if item.endswith(".dist-info"):
+                stem = item[: -len(".dist-info")]
+                name, sep, version = stem.partition("-")
+                pair = (name, version) if sep and version else None
+            elif item.endswith(".egg-info"):
+                pair = None
+            else:
+                continue
+            if pair is None:
+                pair = _from_metadata(os.path.join(entry or ".", item))
+            if pair is not None:
+                key = _normalize(pair[0])
+                found.setdefault(key, f"{key}=={pair[1]}")
     return tuple(found[key] for key in sorted(found))
 
 
@@ -225,7 +253,9 @@ def _git_version(project: Path) -> CodeVersion | None:
     return CodeVersion(kind="git", commit=head.decode().strip(), changes=changes)
 
 
-def _source_files(project: Path, skip: frozenset[Path]) -> Iterator[Path]:
+def _source_files(
+    project: Path, skip: frozenset[Path], patterns: tuple[str, ...] = SOURCE_PATTERNS
+) -> Iterator[Path]:
     import fnmatch
 
     for root, dirs, files in os.walk(project):
@@ -238,14 +268,16 @@ def _source_files(project: Path, skip: frozenset[Path]) -> Iterator[Path]:
             and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))
         )
         for name in sorted(files):
-            if any(fnmatch.fnmatch(name, pattern) for pattern in SOURCE_PATTERNS):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
                 yield Path(root) / name
 
 
-def _files_version(project: Path, skip: frozenset[Path]) -> CodeVersion:
+def _files_version(
+    project: Path, skip: frozenset[Path], patterns: tuple[str, ...] = SOURCE_PATTERNS
+) -> CodeVersion:
     hasher = blake3.blake3()
     count = 0
-    for path in _source_files(project, skip):
+    for path in _source_files(project, skip, patterns):
         rel = path.relative_to(project).as_posix()
         try:
             data = path.read_bytes()
@@ -255,6 +287,22 @@ def _files_version(project: Path, skip: frozenset[Path]) -> CodeVersion:
         hasher.update(data)
         count += 1
     return CodeVersion(kind="files", files_hash=str(hasher.hexdigest()), n_files=count)
+
+
+#: What a stage's code fingerprint covers: code and requirements, not mlgate.yaml (its
+#: sections that matter to a stage are part of that stage's fingerprint already).
+CODE_PATTERNS = ("*.py", "requirements*", "pyproject.toml", "setup.cfg")
+
+
+def source_hash(project: Path, *, skip: Iterable[str] = ("data",)) -> str:
+    """BLAKE3 of the project's code files (:data:`CODE_PATTERNS`), for stage fingerprints.
+
+    Unlike the git commit, it changes only when code changes: a commit that
+    touches documentation leaves cached training valid.
+    """
+    project = Path(project).resolve()
+    skipped = frozenset((project / folder).resolve() for folder in skip)
+    return _files_version(project, skipped, CODE_PATTERNS).files_hash or ""
 
 
 def capture_lineage(
@@ -283,7 +331,7 @@ def capture_lineage(
         platform=f"{sys.platform}-{platform.machine()}",
         packages=packages,
         packages_hash=_hash_lines(packages),
-        mlgate=_MLGATE_VERSION,
+        mlgate=_version.__version__,
         extra=payload,
     )
 

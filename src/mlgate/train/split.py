@@ -165,7 +165,8 @@ def load_table(paths: Sequence[Path], *, format: TableFormat = "auto") -> pd.Dat
         )
     tables = [_read_one(Path(path), format) for path in paths]
     table = _concat(_same_columns(tables, list(paths)), list(paths))
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 # -- splitting
@@ -243,9 +244,7 @@ def _time_values(frame: pd.DataFrame, column: str) -> pd.Series:
             f"the time column '{column}' has {count} empty value{'s' if count > 1 else ''}",
             hint="Fill or drop those rows, or split at random (data.split.method: random).",
         )
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(
-        values
-    ):
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(values):
         return values
     if is_numeric_dtype(values) and not is_bool_dtype(values):
         return values

@@ -237,9 +237,7 @@ def _mean_of(loss: Callable[[Encoded, int], FloatArray], *, needs_scores: bool) 
     def build(models: Sequence[Predictions], pos_label: Any) -> Statistic:
         e = encode(models, pos_label=pos_label, scores=needs_scores)
         ones = np.ones(len(e.labels))
-        cols = np.stack(
-            [np.column_stack([ones, loss(e, j)]) for j in range(len(models))], axis=1
-        )
+        cols = np.stack([np.column_stack([ones, loss(e, j)]) for j in range(len(models))], axis=1)
         return SumsStatistic(cols, lambda s: s[..., 1] / s[..., 0], discrete=False)
 
     return build

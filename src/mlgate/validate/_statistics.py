@@ -69,6 +69,11 @@ class Statistic(ABC):
     def subset(self, rows: IntArray) -> Statistic:
         """The same statistic on the given rows only."""
 
+    def reordered(self) -> Statistic:
+        """The same statistic with its rows in the order it evaluates fastest (resamples
+        are exchangeable, so the bootstrap may draw them in any fixed order)."""
+        return self
+
 
 class SumsStatistic(Statistic):
     """``combine(weights @ M)``: a function of weighted sums of per-row columns.
@@ -100,65 +105,81 @@ class SumsStatistic(Statistic):
         return SumsStatistic(self.columns[rows], self.combine, discrete=self.discrete)
 
 
+def _rows(rows: IntArray) -> IntArray | slice:
+    """A slice when the rows are consecutive (a view, no copy), else the row numbers."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
+def _gather(weights: IntArray, rows: IntArray | slice) -> IntArray:
+    if isinstance(rows, slice):
+        return weights[:, rows]
+    return np.take(weights, rows, axis=1)
+
+
 class _Ranking:
-    """One model's scores against one binary label, sorted once."""
+    """One model's scores against one binary label, each class sorted by score once.
+
+    The weighted Mann–Whitney count is Σ over rows of the larger class ("outer")
+    of weight × the weight of the smaller class ("inner") scoring below it (ties
+    count one half), read off a cumulative sum over the inner class only.
+    """
 
     def __init__(self, positive: npt.NDArray[np.bool_], score: FloatArray) -> None:
-        self.order = np.argsort(score, kind="stable")
-        ordered = score[self.order]
-        self.positive = positive[self.order]
-        self.identity = bool(np.all(self.order[1:] > self.order[:-1]))
-        tie = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-        self.starts = np.flatnonzero(tie)
-        self.tied = len(self.starts) < len(ordered)
-        self.positions = np.flatnonzero(self.positive)
+        pos, neg = np.flatnonzero(positive), np.flatnonzero(~positive)
+        self.pos = pos[np.argsort(score[pos], kind="stable")]
+        self.neg = neg[np.argsort(score[neg], kind="stable")]
+        self.pos_scores, self.neg_scores = score[self.pos], score[self.neg]
+        self.inner_is_pos = len(self.pos) < len(self.neg)
+        inner, outer = (self.pos, self.neg) if self.inner_is_pos else (self.neg, self.pos)
+        inner_scores = score[inner]
+        self.lo = np.searchsorted(inner_scores, score[outer], side="left")
+        self.hi = np.searchsorted(inner_scores, score[outer], side="right")
+        self.tied = not np.array_equal(self.lo, self.hi)
+        self.inner, self.outer = _rows(inner), _rows(outer)
 
     def auc(self, weights: IntArray) -> FloatArray:
-        """Weighted Mann–Whitney AUC for weights (c, n) in row order: shape (c,)."""
-        w = weights if self.identity else np.take(weights, self.order, axis=1)
-        if self.tied:
-            return self._auc_ties(w)
-        cumulative = np.cumsum(w, axis=1)
-        w_pos = np.take(w, self.positions, axis=1)
-        positives = w_pos.sum(axis=1)
-        negatives = w.sum(axis=1) - positives
-        # Σ over positives of (weight × all weight up to it), minus the positive pairs.
-        below = np.einsum("ij,ij->i", w_pos, np.take(cumulative, self.positions, axis=1))
-        pairs = below - (positives * positives + np.einsum("ij,ij->i", w_pos, w_pos)) / 2
+        """Weighted AUC for weights (c, n): shape (c,); NaN without both classes."""
+        inner, outer = _gather(weights, self.inner), _gather(weights, self.outer)
+        cumulative = np.empty((len(weights), inner.shape[1] + 1), dtype=weights.dtype)
+        cumulative[:, 0] = 0
+        np.cumsum(inner, axis=1, out=cumulative[:, 1:])
+        below = np.take(cumulative, self.lo, axis=1)
+        twice = below + np.take(cumulative, self.hi, axis=1) if self.tied else 2 * below
+        pairs = np.einsum("ij,ij->i", outer, twice, dtype=np.int64) / 2
+        inner_total = cumulative[:, -1].astype(np.float64)
+        outer_total = outer.sum(axis=1).astype(np.float64)
+        if self.inner_is_pos:
+            pairs = inner_total * outer_total - pairs
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(pairs / (positives * negatives), dtype=np.float64)
-
-    def _auc_ties(self, w: IntArray) -> FloatArray:
-        pos_w = np.add.reduceat(np.where(self.positive, w, 0), self.starts, axis=1)
-        neg_w = np.add.reduceat(w, self.starts, axis=1) - pos_w
-        below = np.cumsum(neg_w, axis=1) - neg_w
-        pairs = np.einsum("ij,ij->i", pos_w, 2 * below + neg_w) / 2
-        positives, negatives = pos_w.sum(axis=1), neg_w.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(pairs / (positives * negatives), dtype=np.float64)
+            return np.asarray(pairs / (inner_total * outer_total), dtype=np.float64)
 
     def auc_leave_one_out(self, counts: IntArray) -> FloatArray:
-        """AUC with one unit of weight removed from each row in turn (n,), row order."""
-        c = counts[self.order].astype(np.float64)
-        pos_c = np.add.reduceat(np.where(self.positive, c, 0.0), self.starts)
-        neg_c = np.add.reduceat(c, self.starts) - pos_c
-        positives, negatives = pos_c.sum(), neg_c.sum()
-        neg_below = np.cumsum(neg_c) - neg_c
-        pos_above = positives - np.cumsum(pos_c)
-        pairs = float(np.dot(pos_c, neg_below + neg_c / 2))
-        group = np.repeat(np.arange(len(self.starts)), np.diff(np.append(self.starts, len(c))))
-        lost = np.where(
-            self.positive,
-            neg_below[group] + neg_c[group] / 2,
-            pos_above[group] + pos_c[group] / 2,
+        """AUC with one unit of weight removed from each row in turn: shape (n,)."""
+        pos_c = counts[self.pos].astype(np.float64)
+        neg_c = counts[self.neg].astype(np.float64)
+        cum_neg = np.concatenate(([0.0], np.cumsum(neg_c)))
+        cum_pos = np.concatenate(([0.0], np.cumsum(pos_c)))
+        positives, negatives = cum_pos[-1], cum_neg[-1]
+        # Negative weight below each positive, positive weight above each negative.
+        place = (
+            cum_neg[np.searchsorted(self.neg_scores, self.pos_scores, side="left")]
+            + cum_neg[np.searchsorted(self.neg_scores, self.pos_scores, side="right")]
+        ) / 2
+        above = (
+            positives
+            - (
+                cum_pos[np.searchsorted(self.pos_scores, self.neg_scores, side="left")]
+                + cum_pos[np.searchsorted(self.pos_scores, self.neg_scores, side="right")]
+            )
+            / 2
         )
-        size = np.where(
-            self.positive, (positives - 1) * negatives, positives * (negatives - 1)
-        )
+        pairs = float(np.dot(pos_c, place))
+        values = np.empty(len(counts))
         with np.errstate(divide="ignore", invalid="ignore"):
-            sorted_values = (pairs - lost) / size
-        values = np.empty_like(sorted_values)
-        values[self.order] = sorted_values
+            values[self.pos] = (pairs - place) / ((positives - 1) * negatives)
+            values[self.neg] = (pairs - above) / (positives * (negatives - 1))
         return values
 
 
@@ -186,6 +207,9 @@ class AUCStatistic(Statistic):
 
     def values(self, weights: IntArray) -> FloatArray:
         out = np.empty((weights.shape[0], self.m))
+        if self.n < 2**30:
+            # Gathers and running sums move half the bytes on 32-bit counts.
+            weights = weights.astype(np.int32)
         for j, per_class in enumerate(self.rankings):
             out[:, j] = np.mean([ranking.auc(weights) for ranking in per_class], axis=0)
         return out
@@ -205,6 +229,12 @@ class AUCStatistic(Statistic):
 
     def subset(self, rows: IntArray) -> AUCStatistic:
         return AUCStatistic(self.labels[rows], self.scores[:, rows], classes=self.classes)
+
+    def reordered(self) -> Statistic:
+        # Rows by class, then by the first model's score: its ranking reads slices.
+        first = self.rankings[0][0]
+        order = np.concatenate([first.neg, first.pos])
+        return self if np.array_equal(order, np.arange(self.n)) else self.subset(order)
 
 
 #: A user's metric on one model's rows: (y_true, y_pred, y_score or None) → number.

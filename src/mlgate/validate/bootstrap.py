@@ -212,7 +212,9 @@ class BootstrapResult:
         low, high = percentile_interval(self.distribution, confidence=confidence)
         return Interval(self.estimate, low, high, confidence, "percentile")
 
-    def p_value(self, threshold: float, *, alternative: Alternative, method: Method = "bca") -> float:
+    def p_value(
+        self, threshold: float, *, alternative: Alternative, method: Method = "bca"
+    ) -> float:
         """One-sided bootstrap p-value for "the true value is above (``greater``) or below
         (``less``) ``threshold``": the smallest tail share at which the interval's bound
         on that side passes the threshold (the BCa mapping inverted)."""
@@ -266,7 +268,9 @@ def bootstrap_metric(
     when given, paired with the champion on the same rows and resamples."""
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 100:
         raise ConfigError(f"resamples must be an integer ≥ 100, got {resamples!r}")
-    spec = metric if isinstance(metric, MetricSpec) else metric_spec(metric, task=task, custom=custom)
+    spec = (
+        metric if isinstance(metric, MetricSpec) else metric_spec(metric, task=task, custom=custom)
+    )
     mine = _as_models(challenger, "challenger")
     theirs = [] if champion is None else _as_models(champion, "champion")
     statistic = spec.statistic([*mine, *theirs], pos_label=pos_label)
@@ -277,8 +281,8 @@ def bootstrap_metric(
     if theirs:
         champ = _seed_level(raw, range(len(mine), len(mine) + len(theirs)), seed_rng)
         results["champion"] = _result(champ, raw, len(theirs))
-        diff = tuple(a - b for a, b in zip(chal, champ, strict=True))
-        results["difference"] = _result(diff, raw, max(len(mine), len(theirs)))  # type: ignore[arg-type]
+        diff: _Level = (chal[0] - champ[0], chal[1] - champ[1], chal[2] - champ[2])
+        results["difference"] = _result(diff, raw, max(len(mine), len(theirs)))
     return MetricBootstrap(spec.name, spec.higher_is_better, **results)
 
 
@@ -298,9 +302,10 @@ def _resample(statistic: Statistic, *, resamples: int, seed: int, threads: int |
     counts: IntArray = np.ones(n, dtype=np.int64)
     key = statistic.key()
     if key is not None:
-        _, first, distinct = np.unique(key, axis=0, return_index=True, return_counts=True)
+        first, distinct = _distinct_rows(key)
         if len(first) * 32 <= n:
-            statistic, counts = statistic.subset(first), distinct.astype(np.int64)
+            statistic, counts = statistic.subset(first), distinct
+    statistic = statistic.reordered()
     estimate = statistic.values(counts[None, :])[0]
     jackknife, weights = statistic.leave_one_out(counts)
     cells = len(counts) if len(counts) < n else n
@@ -327,6 +332,18 @@ def _resample(statistic: Statistic, *, resamples: int, seed: int, threads: int |
     else:
         parts = [run(index) for index in range(len(starts))]
     return _Raw(estimate, np.concatenate(parts), jackknife, weights, n)
+
+
+def _distinct_rows(key: FloatArray) -> tuple[IntArray, IntArray]:
+    """First row of each distinct key row, and how many rows share it (1-D sorts only)."""
+    code = np.zeros(len(key), dtype=np.int64)
+    for column in key.T:
+        _, inverse = np.unique(column, return_inverse=True)
+        code = code * (int(inverse.max()) + 1) + inverse.reshape(-1)
+        if code.max() > 2**40:
+            code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    _, first, counts = np.unique(code, return_index=True, return_counts=True)
+    return first.astype(np.int64), counts.astype(np.int64)
 
 
 _Level = tuple[float, FloatArray, FloatArray]

@@ -145,12 +145,11 @@ class MetricSpec:
 def _builtin(
     name: str, task: Task, *, score: bool, higher: bool, decomposable: bool, about: str
 ) -> MetricSpec:
-    return MetricSpec(
-        name, frozenset({task}), score, higher, decomposable, about, BUILDERS[name]
-    )
+    return MetricSpec(name, frozenset({task}), score, higher, decomposable, about, BUILDERS[name])
 
 
-_C, _R = "classification", "regression"
+_C: Task = "classification"
+_R: Task = "regression"
 #: The built-in metrics by name.
 METRICS: Mapping[str, MetricSpec] = MappingProxyType(
     {
@@ -227,7 +226,9 @@ def compute_metric(
     pos_label: Any = None,
 ) -> float:
     """The metric on all rows of ``predictions``, as one number."""
-    spec = metric if isinstance(metric, MetricSpec) else metric_spec(metric, task=task, custom=custom)
+    spec = (
+        metric if isinstance(metric, MetricSpec) else metric_spec(metric, task=task, custom=custom)
+    )
     statistic = spec.statistic([predictions], pos_label=pos_label)
     return float(statistic.values(np.ones((1, predictions.n), dtype=np.int64))[0, 0])
 
@@ -267,7 +268,9 @@ def _load(target: str) -> Callable[..., Any]:
             raise MetricFailed(f"{module_name!r} has no {attr!r}", where=target, hint=hint)
         value = getattr(value, part)
     if not callable(value):
-        raise MetricFailed(f"{attr!r} in {module_name!r} is not a function", where=target, hint=hint)
+        raise MetricFailed(
+            f"{attr!r} in {module_name!r} is not a function", where=target, hint=hint
+        )
     return value  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,189 @@
+"""``mlgate.run()``: one run of the pipeline, start to finish, with its record."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mlgate.config import Settings
+from mlgate.errors import ConflictError, MlgateError
+from mlgate.pipeline.cache import canonical
+from mlgate.pipeline.lock import ProjectLock
+from mlgate.pipeline.records import Heartbeat, new_run_id, reap_stale_runs
+from mlgate.pipeline.run import STATUS_EXIT, RunContext, final_status, new_run_record
+from mlgate.store.metadata.base_runs import RunRecord
+from mlgate.store.stores import open_stores
+
+__all__ = ["STAGES", "RunOutcome", "run"]
+
+#: The stages in order (``train`` runs once per seed).
+STAGES = ("snapshot", "check", "train", "evaluate", "gate", "register", "deploy")
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """How a run ended: its record (status, verdict, summary) and the exit code."""
+
+    run: RunRecord
+    exit_code: int
+
+
+def _check_force(force: Iterable[str]) -> frozenset[str]:
+    from mlgate.errors import UsageError
+
+    chosen = frozenset(force)
+    for name in chosen:
+        if name not in STAGES and not name.startswith("train["):
+            import difflib
+
+            near = difflib.get_close_matches(name, STAGES, n=1)
+            raise UsageError(
+                f"there is no stage {name!r} to force"
+                + (f"; did you mean {near[0]!r}?" if near else ""),
+                hint=f"The stages are: {', '.join(STAGES)}.",
+            )
+    return chosen
+
+
+def run(
+    *,
+    settings: Settings | None = None,
+    trigger: str = "manual",
+    evidence: Mapping[str, Any] | None = None,
+    force: Iterable[str] = (),
+    wait: bool = True,
+    say: Say = lambda _msg: None,
+) -> RunOutcome:
+    """Run the project's pipeline once; returns how it ended (it never raises for a
+    run that started: a failure is recorded on the run and in the exit code).
+
+    Errors before the run starts (bad spec, lock held with ``wait=False``) raise.
+    """
+    from mlgate.registry.identity import current_actor
+    from mlgate.spec import load_spec
+
+    settings = settings or Settings.load()
+    chosen = _check_force(force)
+    spec = load_spec(project=settings.project)
+    run_id = new_run_id()
+    with open_stores(settings) as stores, ProjectLock(settings.state_dir) as lock:
+        reap_stale_runs(stores.metadata)
+        acquired = lock.try_acquire(run_id=run_id)
+        if not acquired and not wait:
+            raise ConflictError(
+                f"another run is in progress in this project: {lock.holder()}",
+                where=str(lock.path),
+                hint="Wait for it to finish, or drop --no-wait to queue behind it.",
+            )
+        record = stores.metadata.create_run(
+            new_run_record(
+                run_id=run_id,
+                trigger=trigger,
+                evidence=evidence or {},
+                actor=current_actor(settings),
+                executor=spec.executor.kind,
+            )
+        )
+        if not acquired:
+            say(f"run {run_id} queued: waiting for {lock.holder()} to finish…")
+            lock.acquire(run_id=run_id)
+            reap_stale_runs(stores.metadata)
+        now = datetime.now(UTC)
+        record = stores.metadata.update_run(
+            run_id, status="running", started_at=now, heartbeat_at=now
+        )
+        say(f"run {run_id} ({trigger})")
+        ctx = RunContext(stores=stores, run=record, force=chosen, say=say)
+        with Heartbeat(stores.metadata, run_id):
+            try:
+                summary, verdict, status = _stages(ctx, spec)
+            except MlgateError as exc:
+                status = "failed" if exc.exit_code in (1, 3) else "error"
+                record = stores.metadata.update_run(
+                    run_id,
+                    status=status,
+                    ended_at=datetime.now(UTC),
+                    error=exc.render(),
+                    summary={"stages": _stage_summary(ctx)},
+                )
+                say(f"run {run_id} {status}: {exc.render()}")
+                return RunOutcome(record, exc.exit_code)
+            except KeyboardInterrupt:
+                record = stores.metadata.update_run(
+                    run_id, status="cancelled", ended_at=datetime.now(UTC), error="interrupted"
+                )
+                return RunOutcome(record, STATUS_EXIT["cancelled"])
+            except Exception as exc:
+                record = stores.metadata.update_run(
+                    run_id,
+                    status="error",
+                    ended_at=datetime.now(UTC),
+                    error="internal error: " + "".join(traceback.format_exception(exc))[-4000:],
+                )
+                raise
+        record = stores.metadata.update_run(
+            run_id,
+            status=status,
+            verdict=verdict,
+            ended_at=datetime.now(UTC),
+            summary=summary,
+        )
+        say(f"run {run_id} {status}")
+        return RunOutcome(record, STATUS_EXIT.get(status, 0))
+
+
+def _stage_summary(ctx: RunContext) -> dict[str, Any]:
+    return {
+        name: {"cached": r.cached, "seconds": round(r.seconds, 4), "output": r.record.output_digest}
+        for name, r in ctx.results.items()
+    }
+
+
+def _stages(ctx: RunContext, spec: Any) -> tuple[dict[str, Any], str, str]:
+    from mlgate.executors import open_executor
+    from mlgate.pipeline import stages
+    from mlgate.train.lineage import capture_lineage, source_hash
+
+    stores = ctx.stores
+    snap_stage, snap = stages.snapshot_stage(ctx, spec)
+    check = stages.check_stage(ctx, spec, snap)
+    code = source_hash(spec.root, skip=(spec.data.source.split("/")[0] or "data",))
+    with open_executor(spec.executor) as executor:
+        trained = stages.train_stages(ctx, spec, check, code=code, executor=executor)
+    champion = stages.champion_of(ctx, spec)
+    evaluate = stages.evaluate_stage(ctx, spec, check, trained, champion)
+    gate = stages.gate_stage(ctx, spec, check, evaluate)
+    verdict = gate.output["status"]
+    lineage = capture_lineage(
+        spec.root,
+        extra={  # what made the model; the run that registers it is on the version
+            "snapshot": snap.id,
+            "params": dict(spec.train.params),
+            "seeds": [t.output["seed"] for t in trained],
+            "model_seed": trained[0].output["seed"],
+            "code_hash": code,
+            "flavor": spec.train.flavor,
+        },
+    )
+    lineage_digest = stores.artifacts.put_bytes(canonical(lineage.to_dict()))
+    register = stages.register_stage(ctx, spec, trained, evaluate, gate, lineage_digest=lineage_digest)
+    deploy = stages.deploy_stage(ctx, spec, register, gate)
+    status = final_status(verdict)
+    if status == "passed" and deploy.output["pending"]:
+        status = "needs-approval"
+    summary = {
+        "snapshot": snap.id,
+        "verdict_sentence": gate.output["sentence"],
+        "model": register.output["model"],
+        "version": register.output["version"],
+        "lineage": lineage_digest,
+        "deploy": deploy.output["moves"],
+        "stages": _stage_summary(ctx),
+        "snapshot_files_read": snap_stage.output["files_read"],
+    }
+    return summary, verdict, status

@@ -1,0 +1,587 @@
+"""What each stage of a run does. Each returns JSON-able output; big things (split
+tables, models, predictions) go into the artifact store and the output names
+them by digest, so a cached stage is a lookup, and a Ray worker needs nothing
+but digests.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.data._manifest import Snapshot
+from mlgate.data._snapshot import load_snapshot
+from mlgate.errors import DataError
+from mlgate.pipeline.run import RunContext, StageResult
+from mlgate.pipeline.tables import frame_from_bytes, frame_to_bytes, read_snapshot_frame
+from mlgate.spec import Spec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlgate.validate.metrics import Predictions
+
+__all__ = [
+    "ChampionRef",
+    "check_stage",
+    "deploy_stage",
+    "evaluate_stage",
+    "gate_stage",
+    "predictions_of",
+    "register_stage",
+    "snapshot_stage",
+    "train_stages",
+]
+
+#: Single-row predictions timed for the latency budget.
+LATENCY_CALLS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class ChampionRef:
+    """The model behind the compared alias when the run started."""
+
+    alias: str
+    version: int
+    artifact: str
+    flavor: str
+    signature: dict[str, Any] | None
+
+
+# --- snapshot, check ---------------------------------------------------------------------
+
+
+def snapshot_stage(ctx: RunContext, spec: Spec) -> tuple[StageResult, Snapshot]:
+    """Snapshot ``data.source`` (cheap when unchanged: the stat cache vouches for files)."""
+    from mlgate.data._snapshot import snapshot
+
+    settings = ctx.stores.settings
+    source = str(spec.root / spec.data.source)
+    result = snapshot(source, settings=settings)
+    snap = result.snapshot
+    output = {
+        "snapshot": snap.id,
+        "source": snap.source,
+        "n_files": snap.n_files,
+        "n_bytes": snap.n_bytes,
+        "files_read": result.files_read,
+    }
+    stage = ctx.stage(
+        "snapshot",
+        stage="snapshot",
+        components={"snapshot": snap.id},
+        compute=lambda: output,
+        cacheable=False,
+    )
+    return stage, load_snapshot(snap.id, ctx.stores)
+
+
+def _label_problems(frame: pd.DataFrame, spec: Spec) -> list[str]:
+    label = frame[spec.data.label]
+    problems = []
+    missing = int(label.isna().sum())
+    if missing:
+        problems.append(f"the label column '{spec.data.label}' is empty in {missing:,} rows")
+    if spec.evaluate.task == "classification" and label.nunique(dropna=True) < 2:
+        values = label.dropna().unique().tolist()
+        problems.append(
+            f"the label column '{spec.data.label}' has a single class ({values[:1]}): "
+            "a classifier cannot learn from it"
+        )
+    return problems
+
+
+def check_stage(ctx: RunContext, spec: Spec, snap: Snapshot) -> StageResult:
+    """Read the snapshot's tables, check the label, and split into train/holdout."""
+    from mlgate.train.split import require_column, split_frame
+
+    artifacts = ctx.stores.artifacts
+
+    def compute() -> dict[str, Any]:
+        frame = read_snapshot_frame(snap, artifacts, fmt=spec.data.format)
+        require_column(frame, spec.data.label, role="label")
+        warnings: list[str] = []
+        problems = _label_problems(frame, spec)
+        severity = spec.data.checks.label
+        if problems and severity == "error":
+            raise DataError(
+                "; ".join(problems),
+                where=f"snapshot {snap.id[:12]} ({snap.source})",
+                hint="Fix the data and snapshot it again (or set data.checks.label: warn).",
+            )
+        if severity == "warn":
+            warnings.extend(problems)
+        parts = split_frame(frame, split=spec.data.split, label=spec.data.label)
+        return {
+            "rows": len(frame),
+            "columns": {str(c): str(t) for c, t in frame.dtypes.items()},
+            "train": artifacts.put_bytes(frame_to_bytes(parts.train)),
+            "holdout": artifacts.put_bytes(frame_to_bytes(parts.holdout)),
+            "n_train": len(parts.train),
+            "n_holdout": len(parts.holdout),
+            "warnings": warnings,
+        }
+
+    return ctx.stage(
+        "check",
+        stage="check",
+        components={
+            "snapshot": snap.id,
+            "data": spec.data.model_dump(mode="json", by_alias=True),
+            "task": spec.evaluate.task,
+        },
+        compute=compute,
+    )
+
+
+# --- train -------------------------------------------------------------------------------
+
+
+def _train_task(
+    store_url: str,
+    project: str,
+    train_digest: str,
+    holdout_digest: str,
+    label: str,
+    seed: int,
+    function: str | None,
+    command: tuple[str, ...] | None,
+    params: dict[str, Any],
+    flavor: str,
+    timeout: float | None,
+) -> dict[str, Any]:
+    """One seed's training, runnable in any worker: data in and model out by digest."""
+    from mlgate.store.artifacts import open_artifacts
+    from mlgate.train.runner import TrainInputs, TrainJob, train_one
+
+    artifacts = open_artifacts(store_url)
+    with tempfile.TemporaryDirectory(prefix="mlgate-train-") as tmp:
+        work = Path(tmp)
+        inputs = TrainInputs(train=work / "train.parquet", holdout=work / "holdout.parquet", label=label)
+        inputs.train.write_bytes(artifacts.get_bytes(train_digest))
+        inputs.holdout.write_bytes(artifacts.get_bytes(holdout_digest))
+        trained = train_one(
+            TrainJob(
+                project=Path(project),
+                inputs=inputs,
+                seed=seed,
+                work_dir=work / "job",
+                function=function,
+                command=command,
+                params=params,
+                flavor=flavor,  # type: ignore[arg-type]
+                timeout=timeout,
+            )
+        )
+        model_digest = artifacts.put_file(trained.model_path)
+        log_digest = artifacts.put_file(trained.log_path)
+    return {
+        "seed": seed,
+        "model": model_digest,
+        "flavor": trained.flavor,
+        "size": trained.size,
+        "signature": trained.signature.to_dict(),
+        "fit_seconds": round(trained.fit_seconds, 4),
+        "seconds": round(trained.seconds, 4),
+        "log_digest": log_digest,
+    }
+
+
+def train_stages(
+    ctx: RunContext, spec: Spec, check: StageResult, *, code: str, executor: Any
+) -> list[StageResult]:
+    """Train one model per seed (in parallel on the executor); cached per seed."""
+    from concurrent.futures import Future
+
+    from mlgate.train.seeds import seeds_for
+
+    train = spec.train
+    params = dict(train.params)
+    store_url = ctx.stores.settings.store_url
+    results: list[StageResult] = []
+    futures: dict[int, Future[dict[str, Any]]] = {}
+
+    def components(seed: int) -> dict[str, Any]:
+        return {
+            "code": code,
+            "train": check.output["train"],
+            "function": train.function,
+            "command": list(train.command) if train.command else None,
+            "params": params,
+            "seed": seed,
+            "flavor": train.flavor,
+        }
+
+    seeds = seeds_for(train)
+    for seed in seeds:  # start every seed that is not cached, then collect in order
+        name = f"train[seed={seed}]"
+        if not ctx.would_run("train", name, components(seed)):
+            continue
+        futures[seed] = executor.submit(
+            _train_task,
+            store_url,
+            str(spec.root),
+            check.output["train"],
+            check.output["holdout"],
+            spec.data.label,
+            seed,
+            train.function,
+            train.command,
+            params,
+            train.flavor,
+            train.timeout,
+        )
+    try:
+        for seed in seeds:
+            future = futures.get(seed)
+            results.append(
+                ctx.stage(
+                    f"train[seed={seed}]",
+                    stage="train",
+                    components=components(seed),
+                    compute=(lambda f=future: f.result()) if future is not None else _never,
+                )
+            )
+    finally:
+        for future in futures.values():
+            future.cancel()
+    return results
+
+
+def _never() -> dict[str, Any]:  # pragma: no cover - cached stages never compute
+    raise AssertionError("a cached stage was asked to compute")
+
+
+# --- evaluate ----------------------------------------------------------------------------
+
+
+def _predict(model: Any, features: pd.DataFrame, *, task: str) -> tuple[Any, Any, list[Any] | None]:
+    import numpy as np
+
+    y_pred = np.asarray(model.predict(features))
+    y_score = None
+    classes = None
+    if task == "classification" and callable(getattr(model, "predict_proba", None)):
+        y_score = np.asarray(model.predict_proba(features), dtype=float)
+        classes = [c.item() if hasattr(c, "item") else c for c in getattr(model, "classes_", [])]
+        if y_score.ndim == 2 and y_score.shape[1] == 2:
+            y_score = y_score[:, 1]
+    return y_pred, y_score, classes or None
+
+
+def _predictions_bytes(y_true: Any, y_pred: Any, y_score: Any) -> bytes:
+    import pandas as pd
+
+    frame = pd.DataFrame({"y_true": y_true, "y_pred": y_pred})
+    if y_score is not None:
+        if getattr(y_score, "ndim", 1) == 1:
+            frame["score"] = y_score
+        else:
+            for k in range(y_score.shape[1]):
+                frame[f"score_{k}"] = y_score[:, k]
+    return frame_to_bytes(frame)
+
+
+def predictions_of(data: bytes, classes: list[Any] | None) -> Predictions:
+    """Stored per-example predictions back as a ``Predictions``."""
+    from mlgate.validate.metrics import Predictions
+
+    frame = frame_from_bytes(data)
+    score_columns = [c for c in frame.columns if str(c).startswith("score")]
+    y_score = None
+    if score_columns == ["score"]:
+        y_score = frame["score"].to_numpy()
+    elif score_columns:
+        y_score = frame[score_columns].to_numpy()
+    return Predictions(
+        frame["y_true"].to_numpy(),
+        frame["y_pred"].to_numpy(),
+        y_score,
+        tuple(classes) if classes else None,
+    )
+
+
+def champion_of(ctx: RunContext, spec: Spec) -> ChampionRef | None:
+    """The version behind the first comparison gate's alias (``production``), if any."""
+    from mlgate.spec import ComparisonGate
+
+    aliases = [g.vs for g in spec.gates if isinstance(g, ComparisonGate)]
+    alias = aliases[0] if aliases else "production"
+    record = ctx.stores.metadata.get_alias(spec.model_name, alias)
+    if record is None:
+        return None
+    version = ctx.stores.metadata.get_version(spec.model_name, record.version)
+    if version is None:
+        return None
+    return ChampionRef(alias, version.version, version.artifact, version.flavor, version.signature)
+
+
+def evaluate_stage(
+    ctx: RunContext, spec: Spec, check: StageResult, trained: list[StageResult], champion: ChampionRef | None
+) -> StageResult:
+    """Score every seed's model and the champion on the holdout rows; time and size budgets."""
+    artifacts = ctx.stores.artifacts
+    task = spec.evaluate.task
+    label = spec.data.label
+
+    def compute() -> dict[str, Any]:
+        from mlgate.train.flavors import load_model
+        from mlgate.train.signature import Signature
+        from mlgate.validate.budgets import measure_latency
+        from mlgate.validate.metrics import compute_metric, load_custom_metrics
+
+        holdout = frame_from_bytes(artifacts.get_bytes(check.output["holdout"]))
+        features = holdout.drop(columns=[label])
+        y_true = holdout[label].to_numpy()
+        custom = load_custom_metrics(spec.evaluate.custom_metrics) if spec.evaluate.custom_metrics else None
+        models: list[dict[str, Any]] = []
+        first_model = None
+        for stage in trained:
+            out = stage.output
+            model = load_model(artifacts.get_bytes(out["model"]), flavor=out["flavor"], allow_pickle=out["flavor"] == "python")
+            first_model = first_model if first_model is not None else model
+            y_pred, y_score, classes = _predict(model, features, task=task)
+            if len(y_pred) != len(holdout):
+                raise DataError(
+                    f"the model of seed {out['seed']} returned {len(y_pred):,} predictions "
+                    f"for {len(holdout):,} holdout rows",
+                    hint="predict(rows) must return one prediction per row.",
+                )
+            digest = artifacts.put_bytes(_predictions_bytes(y_true, y_pred, y_score))
+            preds = predictions_of(artifacts.get_bytes(digest), classes)
+            metrics = {m: compute_metric(m, preds, task=task, custom=custom) for m in spec.evaluate.metrics}
+            models.append({"seed": out["seed"], "predictions": digest, "classes": classes, "metrics": metrics})
+        champ: dict[str, Any] | None = None
+        if champion is not None:
+            champ = {"alias": champion.alias, "version": champion.version}
+            readable = features
+            if champion.signature:
+                signature = Signature.from_dict(champion.signature)
+                problems = signature.check_frame(features, allow_extra=True)
+                readable = features[[c for c in signature.names if c in features.columns]]
+                missing = [p.column for p in problems if p.kind == "missing"]
+                retyped = [
+                    [p.column, p.expected or "?", p.found or "?"]
+                    for p in problems
+                    if p.kind == "retyped"
+                ]
+                if missing or retyped:
+                    champ["mismatch"] = {"missing": missing, "retyped": retyped}
+            if "mismatch" not in champ:
+                model = load_model(
+                    artifacts.get_bytes(champion.artifact),
+                    flavor=champion.flavor,
+                    allow_pickle=champion.flavor == "python",
+                )
+                y_pred, y_score, classes = _predict(model, readable, task=task)
+                champ["predictions"] = artifacts.put_bytes(_predictions_bytes(y_true, y_pred, y_score))
+                champ["classes"] = classes
+        latency = measure_latency(first_model, features, calls=LATENCY_CALLS) if first_model is not None else None
+        return {
+            "n": len(holdout),
+            "models": models,
+            "champion": champ,
+            "latency_ms": None if latency is None else [float(x) for x in latency.timings_ms],
+            "model_size_mb": trained[0].output["size"] / 1e6,
+        }
+
+    return ctx.stage(
+        "evaluate",
+        stage="evaluate",
+        components={
+            "holdout": check.output["holdout"],
+            "models": [t.output["model"] for t in trained],
+            "evaluate": spec.evaluate.model_dump(mode="json"),
+            "champion": None if champion is None else [champion.alias, champion.version, champion.artifact],
+        },
+        compute=compute,
+        cacheable=True,
+    )
+
+
+# --- gate, register, deploy --------------------------------------------------------------
+
+
+def gate_stage(ctx: RunContext, spec: Spec, check: StageResult, evaluate: StageResult) -> StageResult:
+    """Decide every gate on the evaluated predictions; the output is the verdict."""
+    artifacts = ctx.stores.artifacts
+
+    def compute() -> dict[str, Any]:
+        import numpy as np
+
+        from mlgate.validate.budgets import Budgets, LatencySample
+        from mlgate.validate.gates import evaluate_spec_gates
+        from mlgate.validate.results import Champion, SchemaMismatch
+
+        out = evaluate.output
+        challenger = [
+            predictions_of(artifacts.get_bytes(m["predictions"]), m["classes"]) for m in out["models"]
+        ]
+        champions: list[Champion] = []
+        champ = out["champion"]
+        if champ is not None:
+            name = f"{spec.model_name}:v{champ['version']}"
+            if "mismatch" in champ:
+                mismatch = SchemaMismatch(
+                    missing=tuple(champ["mismatch"]["missing"]),
+                    retyped=tuple(tuple(r) for r in champ["mismatch"]["retyped"]),  # type: ignore[misc]
+                )
+                champions.append(Champion(alias=champ["alias"], version=name, mismatch=mismatch))
+            else:
+                preds = predictions_of(artifacts.get_bytes(champ["predictions"]), champ["classes"])
+                champions.append(Champion(alias=champ["alias"], predictions=(preds,), version=name))
+        holdout = frame_from_bytes(artifacts.get_bytes(check.output["holdout"]))
+        columns = {c: holdout[c].to_numpy() for c in spec.evaluate.slices if c in holdout.columns}
+        latency = out["latency_ms"]
+        budgets = Budgets(
+            latency=None if latency is None else LatencySample(np.asarray(latency, dtype=float)),
+            model_size_mb=out["model_size_mb"],
+        )
+        verdict = evaluate_spec_gates(
+            spec,
+            challenger=challenger,
+            champions=champions,
+            columns=columns,
+            budgets=budgets,
+            threads=ctx.stores.settings.threads,
+        )
+        return verdict.to_dict()
+
+    return ctx.stage(
+        "gate",
+        stage="gate",
+        components={
+            "evaluate": evaluate.record.output_digest,
+            "gates": [g.model_dump(mode="json") for g in spec.gates],
+            "confidence": spec.confidence,
+            "evaluate_spec": spec.evaluate.model_dump(mode="json"),
+        },
+        compute=compute,
+    )
+
+
+def _metrics_summary(evaluate: StageResult, gate: StageResult) -> dict[str, Any]:
+    """Metrics per seed with their spread, and the gated metrics with intervals."""
+    import statistics
+
+    models = evaluate.output["models"]
+    per_metric: dict[str, list[float]] = {}
+    for model in models:
+        for name, value in model["metrics"].items():
+            per_metric.setdefault(name, []).append(float(value))
+    spread = {
+        name: {
+            "mean": statistics.fmean(values),
+            "min": min(values),
+            "max": max(values),
+            "std": statistics.pstdev(values) if len(values) > 1 else 0.0,
+            "seeds": len(values),
+        }
+        for name, values in per_metric.items()
+    }
+    intervals = {}
+    for result in gate.output["results"]:
+        numbers = result.get("numbers")
+        if numbers and not result.get("slices"):
+            intervals[numbers["metric"]] = numbers["challenger"]
+    return {"seeds": spread, "intervals": intervals}
+
+
+_VERDICT_TO_REGISTRY = {"pass": "pass", "fail": "fail", "needs-approval": "inconclusive"}
+
+
+def register_stage(
+    ctx: RunContext,
+    spec: Spec,
+    trained: list[StageResult],
+    evaluate: StageResult,
+    gate: StageResult,
+    *,
+    lineage_digest: str,
+) -> StageResult:
+    """Register the first seed's model as a new version (candidate alias unless it failed)."""
+    from mlgate.registry.versions import register_version
+
+    first = trained[0].output
+    verdict = gate.output["status"]
+
+    def compute() -> dict[str, Any]:
+        registered = register_version(
+            spec.model_name,
+            artifact=first["model"],
+            flavor=first["flavor"],
+            signature=first["signature"],
+            metrics=_metrics_summary(evaluate, gate),
+            verdict=_VERDICT_TO_REGISTRY[verdict],
+            gates=gate.output["results"],
+            run_id=ctx.run.id,
+            description=f"run {ctx.run.id}, lineage {lineage_digest[:12]}",
+            alias=spec.registration.alias if verdict != "fail" else None,
+            settings=ctx.stores.settings,
+        )
+        promotion = registered.promotion
+        return {
+            "model": spec.model_name,
+            "version": registered.version.version,
+            "alias": spec.registration.alias if verdict != "fail" else None,
+            "promotion": None if promotion is None else promotion.sentence(),
+            "lineage": lineage_digest,
+        }
+
+    return ctx.stage(
+        "register",
+        stage="register",
+        components={
+            "model": spec.model_name,
+            "artifact": first["model"],
+            "gate": gate.record.output_digest,
+            "lineage": lineage_digest,
+            "alias": spec.registration.alias,
+        },
+        compute=compute,
+    )
+
+
+def deploy_stage(ctx: RunContext, spec: Spec, register: StageResult, gate: StageResult) -> StageResult:
+    """Ask for the version to move to every alias in ``deploy``; policies decide (never cached).
+
+    A failed verdict moves nothing. A policy that wants approvals leaves the move
+    pending, and the run ends ``needs-approval`` naming who must approve.
+    """
+    from mlgate.errors import CheckFailed
+    from mlgate.registry.aliases import promote
+
+    version = register.output["version"]
+    verdict = gate.output["status"]
+
+    def compute() -> dict[str, Any]:
+        moves: list[dict[str, Any]] = []
+        if verdict == "fail":
+            return {"moves": moves, "pending": False, "skipped": "the gates failed"}
+        for alias in spec.deploy:
+            if alias == spec.registration.alias:
+                continue
+            try:
+                promotion = promote(
+                    spec.model_name,
+                    version,
+                    to=alias,
+                    reason=f"run {ctx.run.id}: gates {verdict}",
+                    settings=ctx.stores.settings,
+                )
+            except CheckFailed as exc:
+                moves.append({"alias": alias, "state": "refused", "sentence": exc.render()})
+                continue
+            moves.append({"alias": alias, "state": promotion.state, "sentence": promotion.sentence()})
+        pending = any(m["state"] == "pending" for m in moves)
+        return {"moves": moves, "pending": pending, "skipped": None}
+
+    return ctx.stage(
+        "deploy",
+        stage="deploy",
+        components={"model": spec.model_name, "version": version, "aliases": sorted(spec.deploy)},
+        compute=compute,
+        cacheable=False,
+    )
