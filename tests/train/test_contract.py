@@ -83,6 +83,16 @@ def test_locate_explains_what_is_wrong(code: Path, target: str, message: str) ->
         locate_function(target, project=code)
 
 
+def test_locate_sees_functions_bound_in_blocks_and_trusts_star_imports(code: Path) -> None:
+    (code / "guarded.py").write_text(
+        "try:\n    from fast import fit\nexcept ImportError:\n"
+        "    def fit(data, params, seed):\n        return None\n"
+    )
+    (code / "star.py").write_text("from train import *\n")
+    assert locate_function("guarded:fit", project=code).line == 2
+    assert locate_function("star:anything", project=code).params is None
+
+
 def test_locate_gives_the_line_of_a_wrong_signature(code: Path) -> None:
     with pytest.raises(ConfigError) as info:
         locate_function("train:fit_two", project=code)

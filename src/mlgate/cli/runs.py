@@ -13,6 +13,7 @@ def register(app: typer.Typer) -> None:
     app.command("runs")(runs_cmd)
     app.command("show")(show_cmd)
     app.command("status")(status_cmd)
+    app.command("verify")(verify_cmd)
 
 
 def run_cmd(
@@ -51,7 +52,9 @@ def runs_cmd(
         return
     from rich.table import Table
 
-    table = Table("run", "trigger", "status", "verdict", "started (UTC)", "seconds", "model", box=None)
+    table = Table(
+        "run", "trigger", "status", "verdict", "started (UTC)", "seconds", "model", box=None
+    )
     for rec in records:
         took = (
             f"{(rec.ended_at - rec.started_at).total_seconds():.1f}"
@@ -115,7 +118,9 @@ def show_cmd(
         out.print("lineage:")
         for key, value in details.lineage.items():
             if key == "packages":
-                out.print(f"  packages: {len(value)} (hash {short(details.lineage['packages_hash'])})")
+                out.print(
+                    f"  packages: {len(value)} (hash {short(details.lineage['packages_hash'])})"
+                )
             else:
                 out.print(f"  {key}: {value}")
 
@@ -135,3 +140,25 @@ def status_cmd(
         why = f" ({', '.join(stage.changed)} changed)" if stage.changed else ""
         out.print(f"  {stage.name:<24} {stage.state}{why}")
     out.print(report.sentence)
+
+
+def verify_cmd(
+    ref: str = typer.Argument(
+        ..., help="A model version (name:7, name@production, name = latest) or a run id."
+    ),
+    tolerance: float = typer.Option(
+        1e-6, "--tolerance", help="Largest score difference still counted as reproduced."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Retrain a registered model from its lineage and check it comes out the same."""
+    from mlgate.pipeline.verify import verify
+
+    result = verify(ref, tolerance=tolerance)
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(result.sentence)
+        for change in result.lineage_changes:
+            typer.echo(f"  lineage: {change}")
+    raise typer.Exit(0 if result.reproducible else 1)

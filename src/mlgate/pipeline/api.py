@@ -152,7 +152,7 @@ def _stages(ctx: RunContext, spec: Any) -> tuple[dict[str, Any], str, str]:
     stores = ctx.stores
     snap_stage, snap = stages.snapshot_stage(ctx, spec)
     check = stages.check_stage(ctx, spec, snap)
-    code = source_hash(spec.root, skip=(spec.data.source.split("/")[0] or "data",))
+    code = source_hash(stores.settings.project, skip=(spec.data.source.split("/")[0] or "data",))
     with open_executor(spec.executor) as executor:
         trained = stages.train_stages(ctx, spec, check, code=code, executor=executor)
     champion = stages.champion_of(ctx, spec)
@@ -160,7 +160,7 @@ def _stages(ctx: RunContext, spec: Any) -> tuple[dict[str, Any], str, str]:
     gate = stages.gate_stage(ctx, spec, check, evaluate)
     verdict = gate.output["status"]
     lineage = capture_lineage(
-        spec.root,
+        stores.settings.project,
         extra={  # what made the model; the run that registers it is on the version
             "snapshot": snap.id,
             "params": dict(spec.train.params),
@@ -171,7 +171,9 @@ def _stages(ctx: RunContext, spec: Any) -> tuple[dict[str, Any], str, str]:
         },
     )
     lineage_digest = stores.artifacts.put_bytes(canonical(lineage.to_dict()))
-    register = stages.register_stage(ctx, spec, trained, evaluate, gate, lineage_digest=lineage_digest)
+    register = stages.register_stage(
+        ctx, spec, trained, evaluate, gate, lineage_digest=lineage_digest
+    )
     deploy = stages.deploy_stage(ctx, spec, register, gate)
     status = final_status(verdict)
     if status == "passed" and deploy.output["pending"]:

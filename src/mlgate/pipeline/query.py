@@ -13,7 +13,15 @@ from mlgate.pipeline.records import reap_stale_runs
 from mlgate.store.metadata.base_runs import RunRecord, StageRecord
 from mlgate.store.stores import Stores, open_stores
 
-__all__ = ["RunDetails", "StageStatus", "StatusReport", "list_runs", "pipeline_status", "resolve_run", "show_run"]
+__all__ = [
+    "RunDetails",
+    "StageStatus",
+    "StatusReport",
+    "list_runs",
+    "pipeline_status",
+    "resolve_run",
+    "show_run",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +68,9 @@ def resolve_run(ref: str, stores: Stores) -> RunRecord:
         return matches[0]
     if not matches:
         raise NotFoundError(
-            f"no run has the id {ref!r}", where=stores.metadata.url, hint="List runs with `mlgate runs`."
+            f"no run has the id {ref!r}",
+            where=stores.metadata.url,
+            hint="List runs with `mlgate runs`.",
         )
     raise NotFoundError(
         f"the prefix {ref!r} matches {len(matches)} runs ({', '.join(m.id for m in matches[:4])})",
@@ -94,8 +104,8 @@ def show_run(ref: str, *, settings: Settings | None = None) -> RunDetails:
 def pipeline_status(*, settings: Settings | None = None) -> StatusReport:
     """Which stages ``mlgate run`` would reuse and which it would run, and why."""
     from mlgate.data._files import find_files
-    from mlgate.data._snapshot import hash_files
     from mlgate.data._manifest import ManifestEntry, encode_manifest
+    from mlgate.data._snapshot import hash_files
     from mlgate.spec import load_spec
     from mlgate.store.artifacts.cas import hash_bytes
     from mlgate.train.lineage import source_hash
@@ -105,7 +115,7 @@ def pipeline_status(*, settings: Settings | None = None) -> StatusReport:
     spec = load_spec(project=settings.project)
     report: list[StageStatus] = []
     with open_stores(settings) as stores:
-        _, _, files = find_files(str(spec.root / spec.data.source), project=settings.project)
+        _, _, files = find_files(str(settings.project / spec.data.source), project=settings.project)
         hashed = hash_files(files, stores, store=False)
         stores.metadata.stat_update(hashed.stat_entries)
         snapshot_id = hash_bytes(
@@ -133,7 +143,7 @@ def pipeline_status(*, settings: Settings | None = None) -> StatusReport:
                 "task": spec.evaluate.task,
             },
         )
-        code = source_hash(spec.root, skip=(spec.data.source.split("/")[0] or "data",))
+        code = source_hash(settings.project, skip=(spec.data.source.split("/")[0] or "data",))
         models: list[str] | None = [] if check else None
         for seed in seeds_for(spec.train):
             name = f"train[seed={seed}]"

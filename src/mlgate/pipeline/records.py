@@ -74,7 +74,7 @@ class Heartbeat:
         while not self._stop.wait(self._every):
             try:
                 self._metadata.update_run(self._run_id, heartbeat_at=datetime.now(UTC))
-            except Exception:  # noqa: BLE001 - a missed beat is retried; the run goes on
+            except Exception:
                 continue
 
     def __enter__(self) -> Heartbeat:

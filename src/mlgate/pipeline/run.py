@@ -48,7 +48,7 @@ class RunContext:
     stores: Stores
     run: RunRecord
     force: frozenset[str] = frozenset()
-    say: Say = lambda _msg: None  # noqa: E731 - a quiet default
+    say: Say = lambda _msg: None
     results: dict[str, StageResult] = field(default_factory=dict)
 
     def would_run(self, stage: str, name: str, components: Mapping[str, Any]) -> bool:
@@ -146,7 +146,9 @@ def final_status(verdict: str | None) -> str:
     )
 
 
-def new_run_record(*, run_id: str, trigger: str, evidence: Mapping[str, Any], actor: str | None, executor: str) -> RunRecord:
+def new_run_record(
+    *, run_id: str, trigger: str, evidence: Mapping[str, Any], actor: str | None, executor: str
+) -> RunRecord:
     """A fresh ``queued`` run owned by this process."""
     now = datetime.now(UTC)
     return RunRecord(

@@ -58,7 +58,7 @@ def snapshot_stage(ctx: RunContext, spec: Spec) -> tuple[StageResult, Snapshot]:
     from mlgate.data._snapshot import snapshot
 
     settings = ctx.stores.settings
-    source = str(spec.root / spec.data.source)
+    source = str(settings.project / spec.data.source)
     result = snapshot(source, settings=settings)
     snap = result.snapshot
     output = {
@@ -159,7 +159,9 @@ def _train_task(
     artifacts = open_artifacts(store_url)
     with tempfile.TemporaryDirectory(prefix="mlgate-train-") as tmp:
         work = Path(tmp)
-        inputs = TrainInputs(train=work / "train.parquet", holdout=work / "holdout.parquet", label=label)
+        inputs = TrainInputs(
+            train=work / "train.parquet", holdout=work / "holdout.parquet", label=label
+        )
         inputs.train.write_bytes(artifacts.get_bytes(train_digest))
         inputs.holdout.write_bytes(artifacts.get_bytes(holdout_digest))
         trained = train_one(
@@ -222,7 +224,7 @@ def train_stages(
         futures[seed] = executor.submit(
             _train_task,
             store_url,
-            str(spec.root),
+            str(ctx.stores.settings.project),
             check.output["train"],
             check.output["holdout"],
             spec.data.label,
@@ -241,7 +243,7 @@ def train_stages(
                     f"train[seed={seed}]",
                     stage="train",
                     components=components(seed),
-                    compute=(lambda f=future: f.result()) if future is not None else _never,
+                    compute=future.result if future is not None else _never,
                 )
             )
     finally:
@@ -267,7 +269,7 @@ def _predict(model: Any, features: pd.DataFrame, *, task: str) -> tuple[Any, Any
         y_score = np.asarray(model.predict_proba(features), dtype=float)
         classes = [c.item() if hasattr(c, "item") else c for c in getattr(model, "classes_", [])]
         if y_score.ndim == 2 and y_score.shape[1] == 2:
-            y_score = y_score[:, 1]
+            y_score = np.ascontiguousarray(y_score[:, 1])
     return y_pred, y_score, classes or None
 
 
@@ -290,7 +292,7 @@ def predictions_of(data: bytes, classes: list[Any] | None) -> Predictions:
 
     frame = frame_from_bytes(data)
     score_columns = [c for c in frame.columns if str(c).startswith("score")]
-    y_score = None
+    y_score: Any = None
     if score_columns == ["score"]:
         y_score = frame["score"].to_numpy()
     elif score_columns:
@@ -319,7 +321,11 @@ def champion_of(ctx: RunContext, spec: Spec) -> ChampionRef | None:
 
 
 def evaluate_stage(
-    ctx: RunContext, spec: Spec, check: StageResult, trained: list[StageResult], champion: ChampionRef | None
+    ctx: RunContext,
+    spec: Spec,
+    check: StageResult,
+    trained: list[StageResult],
+    champion: ChampionRef | None,
 ) -> StageResult:
     """Score every seed's model and the champion on the holdout rows; time and size budgets."""
     artifacts = ctx.stores.artifacts
@@ -335,12 +341,20 @@ def evaluate_stage(
         holdout = frame_from_bytes(artifacts.get_bytes(check.output["holdout"]))
         features = holdout.drop(columns=[label])
         y_true = holdout[label].to_numpy()
-        custom = load_custom_metrics(spec.evaluate.custom_metrics) if spec.evaluate.custom_metrics else None
+        custom = (
+            load_custom_metrics(spec.evaluate.custom_metrics)
+            if spec.evaluate.custom_metrics
+            else None
+        )
         models: list[dict[str, Any]] = []
         first_model = None
         for stage in trained:
             out = stage.output
-            model = load_model(artifacts.get_bytes(out["model"]), flavor=out["flavor"], allow_pickle=out["flavor"] == "python")
+            model = load_model(
+                artifacts.get_bytes(out["model"]),
+                flavor=out["flavor"],
+                allow_pickle=out["flavor"] == "python",
+            )
             first_model = first_model if first_model is not None else model
             y_pred, y_score, classes = _predict(model, features, task=task)
             if len(y_pred) != len(holdout):
@@ -351,8 +365,12 @@ def evaluate_stage(
                 )
             digest = artifacts.put_bytes(_predictions_bytes(y_true, y_pred, y_score))
             preds = predictions_of(artifacts.get_bytes(digest), classes)
-            metrics = {m: compute_metric(m, preds, task=task, custom=custom) for m in spec.evaluate.metrics}
-            models.append({"seed": out["seed"], "predictions": digest, "classes": classes, "metrics": metrics})
+            metrics = {
+                m: compute_metric(m, preds, task=task, custom=custom) for m in spec.evaluate.metrics
+            }
+            models.append(
+                {"seed": out["seed"], "predictions": digest, "classes": classes, "metrics": metrics}
+            )
         champ: dict[str, Any] | None = None
         if champion is not None:
             champ = {"alias": champion.alias, "version": champion.version}
@@ -376,9 +394,15 @@ def evaluate_stage(
                     allow_pickle=champion.flavor == "python",
                 )
                 y_pred, y_score, classes = _predict(model, readable, task=task)
-                champ["predictions"] = artifacts.put_bytes(_predictions_bytes(y_true, y_pred, y_score))
+                champ["predictions"] = artifacts.put_bytes(
+                    _predictions_bytes(y_true, y_pred, y_score)
+                )
                 champ["classes"] = classes
-        latency = measure_latency(first_model, features, calls=LATENCY_CALLS) if first_model is not None else None
+        latency = (
+            measure_latency(first_model, features, calls=LATENCY_CALLS)
+            if first_model is not None
+            else None
+        )
         return {
             "n": len(holdout),
             "models": models,
@@ -394,7 +418,9 @@ def evaluate_stage(
             "holdout": check.output["holdout"],
             "models": [t.output["model"] for t in trained],
             "evaluate": spec.evaluate.model_dump(mode="json"),
-            "champion": None if champion is None else [champion.alias, champion.version, champion.artifact],
+            "champion": None
+            if champion is None
+            else [champion.alias, champion.version, champion.artifact],
         },
         compute=compute,
         cacheable=True,
@@ -404,7 +430,9 @@ def evaluate_stage(
 # --- gate, register, deploy --------------------------------------------------------------
 
 
-def gate_stage(ctx: RunContext, spec: Spec, check: StageResult, evaluate: StageResult) -> StageResult:
+def gate_stage(
+    ctx: RunContext, spec: Spec, check: StageResult, evaluate: StageResult
+) -> StageResult:
     """Decide every gate on the evaluated predictions; the output is the verdict."""
     artifacts = ctx.stores.artifacts
 
@@ -417,7 +445,8 @@ def gate_stage(ctx: RunContext, spec: Spec, check: StageResult, evaluate: StageR
 
         out = evaluate.output
         challenger = [
-            predictions_of(artifacts.get_bytes(m["predictions"]), m["classes"]) for m in out["models"]
+            predictions_of(artifacts.get_bytes(m["predictions"]), m["classes"])
+            for m in out["models"]
         ]
         champions: list[Champion] = []
         champ = out["champion"]
@@ -426,7 +455,7 @@ def gate_stage(ctx: RunContext, spec: Spec, check: StageResult, evaluate: StageR
             if "mismatch" in champ:
                 mismatch = SchemaMismatch(
                     missing=tuple(champ["mismatch"]["missing"]),
-                    retyped=tuple(tuple(r) for r in champ["mismatch"]["retyped"]),  # type: ignore[misc]
+                    retyped=tuple((a, b, c) for a, b, c in champ["mismatch"]["retyped"]),
                 )
                 champions.append(Champion(alias=champ["alias"], version=name, mismatch=mismatch))
             else:
@@ -544,7 +573,9 @@ def register_stage(
     )
 
 
-def deploy_stage(ctx: RunContext, spec: Spec, register: StageResult, gate: StageResult) -> StageResult:
+def deploy_stage(
+    ctx: RunContext, spec: Spec, register: StageResult, gate: StageResult
+) -> StageResult:
     """Ask for the version to move to every alias in ``deploy``; policies decide (never cached).
 
     A failed verdict moves nothing. A policy that wants approvals leaves the move
@@ -574,7 +605,9 @@ def deploy_stage(ctx: RunContext, spec: Spec, register: StageResult, gate: Stage
             except CheckFailed as exc:
                 moves.append({"alias": alias, "state": "refused", "sentence": exc.render()})
                 continue
-            moves.append({"alias": alias, "state": promotion.state, "sentence": promotion.sentence()})
+            moves.append(
+                {"alias": alias, "state": promotion.state, "sentence": promotion.sentence()}
+            )
         pending = any(m["state"] == "pending" for m in moves)
         return {"moves": moves, "pending": pending, "skipped": None}
 

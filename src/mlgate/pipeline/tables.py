@@ -38,7 +38,9 @@ def table_files(snap: Snapshot, *, fmt: str = "auto") -> list[tuple[str, str]]:
     return found
 
 
-def read_snapshot_frame(snap: Snapshot, artifacts: ArtifactStore, *, fmt: str = "auto") -> pd.DataFrame:
+def read_snapshot_frame(
+    snap: Snapshot, artifacts: ArtifactStore, *, fmt: str = "auto"
+) -> pd.DataFrame:
     """All table files of a snapshot, concatenated (they must share their columns)."""
     import pandas as pd
     import pyarrow as pa
@@ -71,7 +73,8 @@ def read_snapshot_frame(snap: Snapshot, artifacts: ArtifactStore, *, fmt: str = 
                 hint="All table files of a data source must have the same columns.",
             )
         frames.append(table.to_pandas())
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frame: pd.DataFrame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frame
 
 
 def frame_to_bytes(frame: pd.DataFrame) -> bytes:

@@ -23,7 +23,7 @@ import importlib
 import inspect
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,16 +104,27 @@ def _no_module(module: str, project: Path) -> ConfigError:
     )
 
 
+def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements run at module level, also inside if/try/with/for blocks."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If | ast.For | ast.While | ast.With):
+            yield from _module_statements([*node.body, *getattr(node, "orelse", [])])
+        elif isinstance(node, ast.Try | ast.TryStar):
+            handlers = [stmt for handler in node.handlers for stmt in handler.body]
+            yield from _module_statements([*node.body, *handlers, *node.orelse, *node.finalbody])
+
+
 def _top_level_names(tree: ast.Module) -> dict[str, tuple[int, tuple[str, ...] | None]]:
     """Names bound at the top of a module → (line, parameters of a plain def or None)."""
     names: dict[str, tuple[int, tuple[str, ...] | None]] = {}
-    for node in tree.body:
+    for node in _module_statements(tree.body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             args = node.args
             params: tuple[str, ...] | None = tuple(a.arg for a in (*args.posonlyargs, *args.args))
             if args.vararg or args.kwonlyargs or args.kwarg or args.defaults:
                 params = None  # flexible: the import-time check decides
-            names[node.name] = (node.lineno, params)
+            names.setdefault(node.name, (node.lineno, params))
         elif isinstance(node, ast.ClassDef):
             names[node.name] = (node.lineno, None)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
@@ -131,7 +142,7 @@ def _top_level_names(tree: ast.Module) -> dict[str, tuple[int, tuple[str, ...] |
 
 def _dynamic(tree: ast.Module) -> bool:
     """Whether the module can bind names a static reading cannot see."""
-    for node in tree.body:
+    for node in _module_statements(tree.body):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             return True
         if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":

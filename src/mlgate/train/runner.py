@@ -25,9 +25,7 @@ import json
 import math
 import os
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, DataError, IntegrityError, TrainingError, UsageError
+from mlgate.train._process import child_env, run_logged, stack_at_timeout
+from mlgate.train._process import tail as tail_of
 from mlgate.train.flavors import FLAVORS, Flavor
 from mlgate.train.signature import Signature
 
@@ -58,10 +58,6 @@ LOG_NAME = "train.log"
 _JOB = "job.json"
 _RESULT = "result.json"
 _ERROR = "error.json"
-#: Seconds the child gets to dump its stacks after a timeout, before it is killed.
-_DUMP_GRACE = 0.3
-_TAIL_LINES = 25
-_MLGATE_SRC = str(Path(__file__).resolve().parent.parent)
 
 
 @dataclass(frozen=True)
@@ -175,127 +171,29 @@ def _check_job(job: TrainJob) -> None:
 # -- the child process
 
 
-def _installed_in_site() -> bool:
-    """Whether mlgate lives in a site-packages folder (a fresh interpreter finds it)."""
-    import site
-
-    folders = [*site.getsitepackages(), site.getusersitepackages()]
-    return os.path.realpath(_MLGATE_SRC) in {os.path.realpath(f) for f in folders}
-
-
-def _child_env(seed: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONHASHSEED"] = str(seed % 2**32)
-    env["PYTHONUNBUFFERED"] = "1"
-    if not _installed_in_site():
-        # A source checkout: make sure the child imports this same mlgate.
-        paths = [_MLGATE_SRC, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    return env
-
-
-def _exited(proc: subprocess.Popen[bytes], timeout: float | None) -> bool:
-    """Wait until the child exits, without reaping it (so its process group id stays
-    taken until the group is killed); False when the timeout passes first."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    if not hasattr(os, "waitid"):  # pragma: no cover - Windows
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-    delay = 0.001
-    while True:
-        state = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        if state is not None:
-            return True
-        if deadline is not None and time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.02)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the child's whole process group (its own children too)."""
-    if os.name == "nt":  # pragma: no cover
-        with contextlib.suppress(OSError):
-            proc.kill()
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _stop(proc: subprocess.Popen[bytes], *, dump: bool) -> None:
-    if dump and hasattr(signal, "SIGUSR1"):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGUSR1)
-        _exited(proc, _DUMP_GRACE)
-    _kill_group(proc)
-    proc.wait()
-
-
 def _run_child(job: TrainJob, work: Path, log_path: Path) -> tuple[int, float]:
     """Run the child; its exit code and seconds. Raises TrainingError on timeout."""
-    start = time.monotonic()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mlgate.train._child", str(work / _JOB)],
-            cwd=job.project,
-            env=_child_env(job.seed),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=os.name != "nt",
-        )
-        try:
-            finished = _exited(proc, job.timeout)
-        except BaseException:
-            _stop(proc, dump=False)
-            raise
-        if not finished:
-            _stop(proc, dump=True)
-            raise _timeout(job, log_path)
-        _kill_group(proc)
-        code = proc.wait()
-    return code, time.monotonic() - start
+    code, seconds = run_logged(
+        [sys.executable, "-m", "mlgate.train._child", str(work / _JOB)],
+        cwd=job.project,
+        env=child_env(job.seed),
+        log_path=log_path,
+        timeout=job.timeout,
+    )
+    if code is None:
+        raise _timeout(job, log_path)
+    return code, seconds
 
 
 # -- reading what the child left
-
-
-def _tail(log_path: Path, lines: int = _TAIL_LINES) -> str:
-    try:
-        with open(log_path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 16384))
-            text = fh.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def _source(job: TrainJob) -> str:
     return job.function or f"the training command `{' '.join(job.command or ())}`"
 
 
-def _stack_at_timeout(log_path: Path) -> str:
-    """The user's frames from the stack dump the child wrote when it was stopped."""
-    text = _tail(log_path, 400)
-    marker = text.rfind("(most recent call first):")
-    if marker < 0:
-        return ""
-    block = text[text.rfind("\n", 0, marker) + 1 :]
-    lines = [
-        line
-        for line in block.splitlines()
-        if line.strip() and _MLGATE_SRC not in line and "<frozen " not in line
-    ]
-    return "\n".join(lines[:20])
-
-
 def _timeout(job: TrainJob, log_path: Path) -> TrainingError:
-    stack = _stack_at_timeout(log_path)
+    stack = stack_at_timeout(log_path)
     hint = f"Raise train.timeout in mlgate.yaml if it needs longer. Full output: {log_path}"
     if stack:
         hint = f"Where it was when stopped:\n{stack}\n{hint}"
@@ -323,7 +221,7 @@ def _crash(job: TrainJob, code: int, log_path: Path) -> TrainingError:
             what += " (out of memory? the kernel's OOM killer sends SIGKILL)"
     else:
         what = f"exited with code {code} (os._exit or a crash in native code?)"
-    tail = _tail(log_path)
+    tail = tail_of(log_path)
     hint = f"Full output: {log_path}"
     if tail:
         hint = f"Last lines of its output:\n{tail}\n{hint}"
