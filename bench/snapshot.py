@@ -211,40 +211,48 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def hash_mmap(path: Path) -> str:
+    """BLAKE3 of a file, memory-mapped, every core: the hashing part alone."""
+    return str(blake3.blake3(max_threads=blake3.blake3.AUTO).update_mmap(path).hexdigest())
+
+
+def fresh_folder(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 @dataclass
 class Floor:
+    """The raw floor for one data set, measured next to the tools in each repetition."""
+
     label: str
-    n_bytes: int
+    sources: list[Path]  # one large file, or the many small ones
+    scratch: Path
     seconds: list[float] = field(default_factory=list)
     seconds_fsync: list[float] = field(default_factory=list)
     hash_only: list[float] = field(default_factory=list)
     copy_only: list[float] = field(default_factory=list)
 
+    @property
+    def n_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.sources)
 
-def measure_floor(
-    scale: Scale, big: Path, many: list[Path], scratch: Path, reps: int
-) -> tuple[Floor, Floor]:
-    big_floor = Floor(scale.big_label, big.stat().st_size)
-    many_floor = Floor(scale.many_label, sum(p.stat().st_size for p in many))
-    for rep in range(reps):
-        say(f"floor, repetition {rep + 1}/{reps}")
-        warm_up(big, *many)
-        for fsync, into in ((False, big_floor.seconds), (True, big_floor.seconds_fsync)):
-            shutil.rmtree(scratch, ignore_errors=True)
-            scratch.mkdir(parents=True)
-            into.append(timed(partial(floor_one, big, scratch / "copy", fsync=fsync)))
-        for fsync, into in ((False, many_floor.seconds), (True, many_floor.seconds_fsync)):
-            shutil.rmtree(scratch, ignore_errors=True)
-            scratch.mkdir(parents=True)
-            into.append(timed(partial(floor_many, many, scratch / "copies", fsync=fsync)))
-        big_floor.hash_only.append(
-            timed(lambda: blake3.blake3(max_threads=blake3.blake3.AUTO).update_mmap(big))
-        )
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        big_floor.copy_only.append(timed(lambda: shutil.copyfile(big, scratch / "copy")))
-    shutil.rmtree(scratch, ignore_errors=True)
-    return big_floor, many_floor
+    def measure(self) -> None:
+        """One repetition: read + hash + copy, without and with fsync (and, for one
+        file, hashing alone and a kernel copy alone)."""
+        single = self.sources[0] if len(self.sources) == 1 else None
+        for fsync, into in ((False, self.seconds), (True, self.seconds_fsync)):
+            out = fresh_folder(self.scratch)
+            if single is not None:
+                into.append(timed(partial(floor_one, single, out / "copy", fsync=fsync)))
+            else:
+                into.append(timed(partial(floor_many, self.sources, out / "copies", fsync=fsync)))
+        if single is not None:
+            self.hash_only.append(timed(partial(hash_mmap, single)))
+            out = fresh_folder(self.scratch)
+            self.copy_only.append(timed(partial(shutil.copyfile, single, out / "copy")))
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 # --- running the tools ----------------------------------------------------------------------
@@ -374,6 +382,7 @@ def bench_dataset(
     victim: str,
     victim_offset: int,
     with_touch: bool,
+    floor: Floor,
     when_quiet: Callable[[], None] | None = None,
 ) -> None:
     """All cases for one data set: ``target`` is the file/folder, ``victim`` the file changed.
@@ -392,6 +401,7 @@ def bench_dataset(
     for rep in range(reps):
         say(f"{label}: first snapshot, repetition {rep + 1}/{reps}")
         warm()
+        floor.measure()
         reset_mlgate(m_root)
         bench.time_mlgate(first, m_root, snap)
         if bench.dvc is not None:
@@ -528,7 +538,11 @@ def dump(path: Path, bench: Bench, floors: Sequence[Floor], startup: object) -> 
     """Every single measurement, for whoever doubts a median."""
     data = {
         "cases": [asdict(c) for c in bench.cases],
-        "floors": [asdict(f) for f in floors],
+        "floors": [
+            {k: v for k, v in asdict(f).items() if k not in ("sources", "scratch")}
+            | {"n_bytes": f.n_bytes}
+            for f in floors
+        ],
         "startup": startup,
     }
     path.write_text(json.dumps(data, indent=1, default=str))
@@ -593,9 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             many_files = files
     os.sync()
 
-    big_floor, many_floor = measure_floor(
-        scale, roots["mlgate"] / "big" / "data.bin", many_files, work / "floor", args.reps
-    )
+    floor_dir = work / "floor"
+    big_floor = Floor(scale.big_label, [roots["mlgate"] / "big" / "data.bin"], floor_dir)
+    many_floor = Floor(scale.many_label, many_files, floor_dir)
 
     victim = many_paths(Path("data"), scale.n_files)[scale.n_files // 2].as_posix()
     startup: list[tuple[str, float]] = []
@@ -612,6 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         victim="data.bin",
         victim_offset=scale.big_bytes // 2,
         with_touch=True,
+        floor=big_floor,
         when_quiet=measure_startup,
     )
     first_big = bench.cases[0]
@@ -625,6 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         victim=victim,
         victim_offset=100,
         with_touch=False,
+        floor=many_floor,
     )
     first_many = bench.cases[n_big]
 

@@ -22,10 +22,10 @@ from mlgate.validate import (
     bootstrap_metric,
     percentile_interval,
 )
-from mlgate.validate._statistics import Statistic
 from mlgate.validate import budgets as budgets_module
 from mlgate.validate import gates as gates_module
 from mlgate.validate import metrics as metrics_module
+from mlgate.validate._statistics import Statistic
 
 from .conftest import Scored
 from .helpers import simulated
@@ -249,9 +249,7 @@ def test_a_million_rows_fit_in_bounded_memory() -> None:
     assert peak < 400e6, f"peak {peak / 1e6:.0f} MB"
 
 
-@pytest.mark.parametrize(
-    "module", [bootstrap_module, metrics_module, budgets_module, gates_module]
-)
+@pytest.mark.parametrize("module", [bootstrap_module, metrics_module, budgets_module, gates_module])
 def test_docstring_examples_run(module: object) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
     assert tried > 0

@@ -46,7 +46,9 @@ def _paired_holdout(rng: np.random.Generator) -> tuple[Predictions, Predictions,
     [("accuracy", _accuracy_holdout), ("roc_auc", _auc_holdout), ("accuracy", _paired_holdout)],
     ids=["accuracy", "roc_auc", "paired-accuracy-difference"],
 )
-def test_95_percent_intervals_cover_the_truth_93_to_97_percent(metric: str, holdout: object) -> None:
+def test_95_percent_intervals_cover_the_truth_93_to_97_percent(
+    metric: str, holdout: object
+) -> None:
     covered = 0
     for repetition in range(REPETITIONS):
         rng = np.random.default_rng(1_000 + repetition)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,7 @@ def test_regression_with_missing_values_is_a_data_error() -> None:
 
 
 @pytest.fixture
-def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A module of user metrics, importable as ``user_metrics_mod``."""
     (tmp_path / "user_metrics_mod.py").write_text(
         textwrap.dedent(
@@ -252,14 +252,18 @@ def test_custom_metrics_load_by_path_and_get_scores_when_they_take_them(
     assert compute_metric("hits", p, custom=metrics) == pytest.approx(BINARY["accuracy"](p))
     assert compute_metric("mean_score", p, custom=metrics) == pytest.approx(p.y_score.mean())
     assert metrics["mean_score"].needs_score
-    assert metric_spec("hits", task="regression", custom=metrics).target == f"{user_module}:hit_rate"
+    assert (
+        metric_spec("hits", task="regression", custom=metrics).target == f"{user_module}:hit_rate"
+    )
 
 
 def test_custom_metric_that_raises_names_the_function_and_keeps_the_traceback(
     user_module: str, cancer: Scored
 ) -> None:
     spec = custom_metric("boom", f"{user_module}:explode")
-    with pytest.raises(MetricFailed, match=r"'boom' \(user_metrics_mod:explode\) raised ValueError") as caught:
+    with pytest.raises(
+        MetricFailed, match=r"'boom' \(user_metrics_mod:explode\) raised ValueError"
+    ) as caught:
         compute_metric(spec, cancer.challenger)
     assert caught.value.where == f"{user_module}:explode"
     assert isinstance(caught.value.__cause__, ValueError)

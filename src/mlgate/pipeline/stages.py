@@ -537,6 +537,17 @@ def register_stage(
     verdict = gate.output["status"]
 
     def compute() -> dict[str, Any]:
+        versions = ctx.stores.metadata.list_versions(spec.model_name)
+        same = [v for v in versions if v.artifact == first["model"]]
+        if same:  # the very same model bytes are registered already: no duplicate version
+            return {
+                "model": spec.model_name,
+                "version": same[-1].version,
+                "alias": None,
+                "promotion": f"the model is {spec.model_name} v{same[-1].version} already",
+                "lineage": lineage_digest,
+                "reused": True,
+            }
         registered = register_version(
             spec.model_name,
             artifact=first["model"],

@@ -25,13 +25,15 @@ __all__ = [
 
 
 def digits_for(*intervals: Interval | None) -> int:
-    """Decimals that show the narrowest interval with two significant digits (0 to 6)."""
-    widths = [
-        i.high - i.low for i in intervals if i is not None and i.defined and i.high - i.low > 0
-    ]
+    """Decimals that show the narrowest interval with one significant digit: at least 3
+    for values below 10 (fewer for larger values), at most 6."""
+    shown = [i for i in intervals if i is not None and i.defined]
+    widths = [i.high - i.low for i in shown if i.high - i.low > 0]
+    size = max((abs(i.estimate) for i in shown if math.isfinite(i.estimate)), default=0.0)
+    base = 3 if size < 10 else max(0, 3 - math.floor(math.log10(size)))
     if not widths:
-        return 3
-    return max(0, min(6, 1 - math.floor(math.log10(min(widths)))))
+        return base
+    return max(base, min(6, -math.floor(math.log10(min(widths)))))
 
 
 def number(value: float, digits: int = 3) -> str:

@@ -1,0 +1,206 @@
+"""``mlgate run`` end to end on real data: train, gate, register, cache, force, verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlgate.config import Settings
+from mlgate.errors import ConfigError, IntegrityError, NotFoundError, UsageError
+from mlgate.pipeline.api import run
+from mlgate.pipeline.query import pipeline_status, show_run
+from mlgate.pipeline.verify import verify
+from mlgate.store.stores import open_stores
+
+from .conftest import write_spec
+
+
+def _stages(settings: Settings, run_id: str) -> dict[str, str]:
+    return {s.name: s.status for s in show_run(run_id, settings=settings).stages}
+
+
+def test_first_run_trains_gates_registers_and_deploys(settings: Settings) -> None:
+    outcome = run(settings=settings)
+    rec = outcome.run
+    assert rec.status == "passed", rec.error
+    assert outcome.exit_code == 0
+    assert rec.verdict == "pass"
+    assert rec.summary["model"] == "cancer"
+    assert rec.summary["version"] == 1
+    stages = _stages(settings, rec.id)
+    trains = [name for name in stages if name.startswith("train[")]
+    assert len(trains) == 2
+    assert all(status == "passed" for status in stages.values())
+    assert [m["alias"] for m in rec.summary["deploy"]] == ["production"]
+    with open_stores(settings) as stores:
+        version = stores.metadata.get_version("cancer", 1)
+        assert version is not None
+        assert version.run_id == rec.id
+        assert version.verdict == "pass"
+        spread = version.metrics["seeds"]["accuracy"]
+        assert spread["seeds"] == 2
+        assert spread["min"] <= spread["mean"] <= spread["max"]
+        assert stores.metadata.get_alias("cancer", "production").version == 1  # type: ignore[union-attr]
+        lineage = json.loads(stores.artifacts.get_bytes(rec.summary["lineage"]))
+    assert lineage["extra"]["snapshot"] == rec.summary["snapshot"]
+    assert lineage["extra"]["params"] == {"C": 1.0, "max_iter": 500}
+    assert len(lineage["extra"]["seeds"]) == 2
+    assert lineage["python"] and lineage["packages_hash"]
+
+
+def test_second_run_is_cached_and_a_param_change_reruns_from_train(
+    project: Path, settings: Settings
+) -> None:
+    first = run(settings=settings).run
+    # v1 is production now: the next run compares against it (evaluate and gate run
+    # again), finds the same model bytes registered, and adds no duplicate version.
+    second = run(settings=settings).run
+    assert second.summary["version"] == first.summary["version"] == 1
+    stages = _stages(settings, second.id)
+    assert stages["check"] == "cached"
+    assert stages["evaluate"] == "passed"
+    third = run(settings=settings).run  # the champion is unchanged: everything is cached
+    stages = _stages(settings, third.id)
+    assert {n: s for n, s in stages.items() if n not in ("snapshot", "deploy")} == {
+        n: "cached" for n in stages if n not in ("snapshot", "deploy")
+    }
+    assert third.summary["version"] == 1
+
+    status = pipeline_status(settings=settings)
+    assert all(s.state != "would run" for s in status.stages)
+
+    write_spec(project, **{"C: 1.0": "C: 0.5"})
+    report = pipeline_status(settings=settings)
+    states = {s.name: (s.state, s.changed) for s in report.stages}
+    assert states["check"] == ("cached", [])
+    assert all(
+        st == ("would run", ["params"]) for n, st in states.items() if n.startswith("train[")
+    )
+
+    fourth = run(settings=settings).run
+    stages = _stages(settings, fourth.id)
+    assert stages["check"] == "cached"
+    assert all(s == "passed" for n, s in stages.items() if n.startswith("train["))
+    assert stages["evaluate"] == "passed"
+    assert fourth.summary["version"] == 2
+
+
+def test_force_reruns_one_stage(settings: Settings) -> None:
+    run(settings=settings)
+    forced = run(settings=settings, force=["check"]).run
+    stages = _stages(settings, forced.id)
+    assert stages["check"] == "passed"
+    assert all(s == "cached" for n, s in stages.items() if n.startswith("train["))
+    with pytest.raises(
+        UsageError, match="there is no stage 'trian' to force; did you mean 'train'"
+    ):
+        run(settings=settings, force=["trian"])
+
+
+def test_verify_reproduces_the_model_byte_for_byte(settings: Settings) -> None:
+    rec = run(settings=settings).run
+    result = verify(rec.id, settings=settings)
+    assert result.outcome == "identical"
+    assert result.reproducible
+    assert result.original == result.retrained
+    assert verify("cancer:1", settings=settings).outcome == "identical"
+    assert verify("cancer@production", settings=settings).outcome == "identical"
+
+
+NONDETERMINISTIC = """
+import os
+from sklearn.compose import make_column_transformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+def train(data, params, seed):
+    noise = int.from_bytes(os.urandom(4), "little")  # ignores the seed on purpose
+    encode = make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore"), ["region"]), remainder="passthrough"
+    )
+    forest = RandomForestClassifier(n_estimators=5, max_depth=2, random_state=noise)
+    return make_pipeline(encode, forest).fit(data.drop(columns=["target"]), data["target"])
+"""
+
+
+def test_verify_reports_a_nondeterministic_model(project: Path, settings: Settings) -> None:
+    (project / "noisy.py").write_text(NONDETERMINISTIC)
+    write_spec(project, **{"train:train": "noisy:train", "min: 0.80": "min: 0.5"})
+    rec = run(settings=settings).run
+    assert rec.summary.get("version"), rec.error
+    result = verify(rec.id, settings=settings)
+    assert result.outcome == "not-reproducible"
+    assert not result.reproducible
+    assert "not reproducible" in result.sentence
+    assert "the lineage is the same, so training itself is not deterministic" in result.sentence
+    assert result.changed_share is not None
+
+
+def test_verify_names_a_garbage_collected_snapshot(settings: Settings) -> None:
+    rec = run(settings=settings).run
+    snapshot_id = rec.summary["snapshot"]
+    with open_stores(settings) as stores:
+        manifest = json.loads(stores.artifacts.get_bytes(snapshot_id))
+        for _, digest, _ in manifest["files"]:
+            stores.artifacts.delete(digest)
+    with pytest.raises(IntegrityError, match="no longer in the store .breast_cancer.parquet"):
+        verify(rec.id, settings=settings)
+
+
+def test_unknown_run_and_version_refs(settings: Settings) -> None:
+    run(settings=settings)
+    with pytest.raises(NotFoundError, match="no run has the id 'nope'"):
+        show_run("nope", settings=settings)
+    with pytest.raises(NotFoundError, match="no model version matches 'cancer:9'"):
+        verify("cancer:9", settings=settings)
+
+
+def test_missing_training_function_fails_the_run_with_exit_2(
+    project: Path, settings: Settings
+) -> None:
+    write_spec(project, **{"train:train": "train:trian"})
+    outcome = run(settings=settings)
+    assert outcome.exit_code == 2
+    assert outcome.run.status == "error"
+    assert "trian" in (outcome.run.error or "")
+    assert "did you mean" in (outcome.run.error or "")
+    with open_stores(settings) as stores:
+        assert stores.metadata.get_model("cancer") is None  # nothing registered
+
+
+def test_training_code_that_raises_fails_the_stage_with_the_users_traceback(
+    project: Path, settings: Settings
+) -> None:
+    (project / "broken.py").write_text(
+        "def train(data, params, seed):\n    raise ValueError('the user broke it')\n"
+    )
+    write_spec(project, **{"train:train": "broken:train"})
+    outcome = run(settings=settings)
+    assert outcome.exit_code != 0
+    assert "the user broke it" in (outcome.run.error or "")
+    stages = show_run(outcome.run.id, settings=settings).stages
+    failed = [s for s in stages if s.name.startswith("train[")]
+    assert failed
+    assert failed[0].status in ("failed", "error")
+
+
+def test_missing_time_column_is_a_data_error(project: Path, settings: Settings) -> None:
+    write_spec(
+        project,
+        **{"{method: random, holdout: 0.3, seed: 0}": "{method: time, column: when, holdout: 0.3}"},
+    )
+    outcome = run(settings=settings)
+    assert outcome.exit_code == 3
+    assert outcome.run.status == "failed"
+    assert "the time column 'when' is not in the data" in (outcome.run.error or "")
+
+
+def test_bad_spec_is_refused_before_a_run_starts(project: Path, settings: Settings) -> None:
+    write_spec(project, **{"seeds: 2": "seeds: 0"})
+    with pytest.raises(ConfigError, match="seeds"):
+        run(settings=settings)
+    with open_stores(settings) as stores:
+        assert stores.metadata.list_runs() == []
