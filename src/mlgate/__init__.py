@@ -47,8 +47,13 @@ if TYPE_CHECKING:
         StorageError as StorageError,
     )
     from mlgate.errors import (
+        TrainingError as TrainingError,
+    )
+    from mlgate.errors import (
         UsageError as UsageError,
     )
+    from mlgate.pipeline.api import run as run
+    from mlgate.pipeline.verify import verify as verify
     from mlgate.project import init as init
     from mlgate.spec import load_spec as load_spec
 
@@ -64,12 +69,15 @@ __all__ = [
     "SchemaVersionError",
     "Settings",
     "StorageError",
+    "TrainingError",
     "UsageError",
     "__version__",
     "data",
     "init",
     "load_spec",
     "registry",
+    "run",
+    "verify",
 ]
 
 _LAZY: dict[str, str] = {
@@ -78,6 +86,8 @@ _LAZY: dict[str, str] = {
     "init": "mlgate.project",
     "load_spec": "mlgate.spec",
     "registry": "mlgate.registry",
+    "run": "mlgate.pipeline.api",
+    "verify": "mlgate.pipeline.verify",
     **dict.fromkeys(
         (
             "ApprovalRequired",
@@ -90,6 +100,7 @@ _LAZY: dict[str, str] = {
             "NotFoundError",
             "SchemaVersionError",
             "StorageError",
+            "TrainingError",
             "UsageError",
         ),
         "mlgate.errors",

@@ -47,7 +47,8 @@ def test_first_run_trains_gates_registers_and_deploys(settings: Settings) -> Non
     assert lineage["extra"]["snapshot"] == rec.summary["snapshot"]
     assert lineage["extra"]["params"] == {"C": 1.0, "max_iter": 500}
     assert len(lineage["extra"]["seeds"]) == 2
-    assert lineage["python"] and lineage["packages_hash"]
+    assert lineage["python"]
+    assert lineage["packages_hash"]
 
 
 def test_second_run_is_cached_and_a_param_change_reruns_from_train(
@@ -146,7 +147,7 @@ def test_verify_names_a_garbage_collected_snapshot(settings: Settings) -> None:
         manifest = json.loads(stores.artifacts.get_bytes(snapshot_id))
         for _, digest, _ in manifest["files"]:
             stores.artifacts.delete(digest)
-    with pytest.raises(IntegrityError, match="no longer in the store .breast_cancer.parquet"):
+    with pytest.raises(IntegrityError, match=r"no longer in the store \(breast_cancer.parquet"):
         verify(rec.id, settings=settings)
 
 

@@ -70,7 +70,12 @@ def encode(models: Sequence[Predictions], *, pos_label: Any = None, scores: bool
             seen.update(_distinct(values))
         for p in models:
             seen.update(np.asarray(p.classes).tolist() if p.classes is not None else ())
-        if pos_label is not None:
+        if pos_label is not None and pos_label not in seen:
+            if len(seen) >= 2:
+                raise DataError(
+                    f"pos_label {pos_label!r} is not one of the labels {sorted(seen)}",
+                    hint="Give one of the labels as the positive class.",
+                )
             seen.add(pos_label)
         classes = tuple(sorted(seen))
     except TypeError as exc:

@@ -50,6 +50,8 @@ class Statistic(ABC):
 
     n: int
     m: int
+    #: Whether chunks of resamples may be evaluated in parallel threads.
+    thread_safe: bool = True
 
     @abstractmethod
     def values(self, weights: IntArray) -> FloatArray:
@@ -250,6 +252,7 @@ class CustomStatistic(Statistic):
     """
 
     groups = 100
+    thread_safe = False  # user code: called from one thread only
 
     def __init__(
         self,

@@ -326,6 +326,8 @@ def _resample(statistic: Statistic, *, resamples: int, seed: int, threads: int |
         return statistic.values(w)
 
     workers = threads if threads is not None else min(4, os.cpu_count() or 1)
+    if not statistic.thread_safe:
+        workers = 1
     if workers > 1 and len(starts) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(run, range(len(starts))))

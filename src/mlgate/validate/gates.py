@@ -228,32 +228,37 @@ class _Evaluator:
     ) -> tuple[Status, str, GateNumbers, float]:
         """Status, reason clause, numbers, and the one-sided p-value for failing."""
         nums = self.numbers(b)
-        pct = text.percent(self.confidence)
-        sign = 1.0 if b.higher_is_better or isinstance(gate, AbsoluteGate) else -1.0
-        result: BootstrapResult = b.challenger if isinstance(gate, AbsoluteGate) else b.difference  # type: ignore[assignment]
-        ci = nums.challenger if isinstance(gate, AbsoluteGate) else nums.difference
-        assert ci is not None
+        absolute = isinstance(gate, AbsoluteGate)
+        result = b.challenger if absolute else b.difference
+        ci = nums.challenger if absolute else nums.difference
         assert result is not None
+        assert ci is not None
         if not ci.defined:
             share = f"{result.undefined:,} of {result.resamples:,} resamples"
             return "inconclusive", f"the interval is undefined ({share} had no value)", nums, np.nan
-        low, high = (ci.low, ci.high) if sign > 0 else (-ci.high, -ci.low)
-        outcomes, p_values = [], []
+        # Comparisons decide on the gain, positive when better: flip lower-is-better metrics.
+        flip = not absolute and not b.higher_is_better
+        low, high = (-ci.high, -ci.low) if flip else (ci.low, ci.high)
+        outcomes: list[tuple[Status, str]] = []
+        p_values: list[float] = []
         for rule in self.rules(gate):
-            outcomes.append(
-                (
-                    _verb(rule, low, high),
-                    text.clause(gate, rule, _verb(rule, low, high), low, high, nums),
-                )
-            )
-            kind, t = rule
-            worse = "less" if kind != "at_most" else "greater"
-            if sign < 0:
-                t, worse = -t, "greater" if worse == "less" else "less"
-            p_values.append(result.p_value(t, alternative=worse, method=self.method))  # type: ignore[arg-type]
+            status = _verb(rule, low, high)
+            outcomes.append((status, text.clause(gate, rule, status, low, high, nums)))
+            p_values.append(self.p_fail(result, rule, flip=flip))
         status = _worst([s for s, _ in outcomes])
         reason = " and ".join(c for s, c in outcomes if s == status)
-        return status, f"{reason} at {pct}", nums, min(1.0, len(p_values) * min(p_values))
+        p_fail = min(1.0, len(p_values) * min(p_values))  # Bonferroni over min and max
+        return status, f"{reason} at {text.percent(self.confidence)}", nums, p_fail
+
+    def p_fail(self, result: BootstrapResult, rule: _Rule, *, flip: bool) -> float:
+        """One-sided bootstrap p-value for the rule failing: the quantity below its
+        threshold (at_least, above) or above it (at_most)."""
+        kind, threshold = rule
+        below = kind != "at_most"
+        if flip:
+            threshold, below = -threshold, not below
+        side: Literal["less", "greater"] = "less" if below else "greater"
+        return result.p_value(threshold, alternative=side, method=self.method)
 
     def metric_gate(self, gate: AbsoluteGate | ComparisonGate) -> GateResult:
         spec = metric_spec(gate.metric, task=self.task, custom=self.custom)
