@@ -285,3 +285,9 @@ def test_broken_custom_metrics_say_what_is_wrong(
 ) -> None:
     with pytest.raises(MetricFailed, match=message):
         compute_metric(custom_metric("mine", target), cancer.challenger)
+
+
+def test_pos_label_must_be_one_of_the_labels() -> None:
+    p = Predictions(np.array([0, 1, 1]), np.array([0, 1, 0]))
+    with pytest.raises(DataError, match=r"pos_label 'yes' is not one of the labels \[0, 1\]"):
+        compute_metric("precision", p, pos_label="yes")
