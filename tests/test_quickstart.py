@@ -20,6 +20,9 @@ def test_quickstart_runs_in_a_new_folder(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "rows 569 → 625" in done.stdout
+    assert "verdict: " in done.stdout
+    assert "cached: check, train[" in done.stdout
+    assert "is reproducible: the retrained model's bytes are identical" in done.stdout
     project = tmp_path / "qs"
     assert (project / "mlgate.yaml").is_file()
     restored = project / "restored-v1" / "breast_cancer.parquet"

@@ -28,6 +28,8 @@ class QuickstartResult:
     first_snapshot: str
     second_snapshot: str
     restored: Path
+    run_id: str | None = None
+    version: int | None = None
 
 
 def quickstart(dest: Path, *, say: Say = print) -> QuickstartResult:
@@ -90,6 +92,38 @@ def quickstart(dest: Path, *, say: Say = print) -> QuickstartResult:
     say(f"5. mlgate data checkout {first.snapshot.id[:12]} {restored.name}")
     data.checkout(first.snapshot.id, restored, settings=settings)
     say("   the first version's exact bytes are back, every file verified against its hash")
+
+    run_id, version = _pipeline(settings, say=say)
     say("")
-    say(f"Done. Look around: cd {dest} && mlgate data list")
-    return QuickstartResult(dest, first.snapshot.id, second.snapshot.id, restored)
+    say(f"Done. Look around: cd {dest} && mlgate runs && mlgate show {run_id} --gates")
+    return QuickstartResult(dest, first.snapshot.id, second.snapshot.id, restored, run_id, version)
+
+
+def _pipeline(settings: Settings, *, say: Say) -> tuple[str, int | None]:
+    """Run the pipeline twice (the second is cached), approve if asked, verify."""
+    from mlgate.pipeline.api import run
+    from mlgate.pipeline.verify import verify
+    from mlgate.registry.approvals import approve
+
+    say("6. mlgate run: snapshot → check → train 3 seeds → evaluate → gates → register → deploy")
+    outcome = run(settings=settings, say=lambda line: say("   " + line))
+    record = outcome.run
+    if record.status == "error":
+        say(f"   the run failed: {record.error}")
+        return record.id, None
+    say(f"   verdict: {record.summary.get('verdict_sentence')}")
+    version = record.summary.get("version")
+    model = record.summary.get("model")
+    say("7. mlgate run again: nothing changed, so every stage up to register is cached")
+    again = run(settings=settings)
+    cached = [n for n, s in again.run.summary.get("stages", {}).items() if s.get("cached")]
+    say(f"   cached: {', '.join(cached)} ({len(cached)} stages)")
+    if record.status == "needs-approval" and model and version:
+        reason = "quickstart: the inconclusive slices are small; accepted for the demo"
+        say(f'8. mlgate approve {model} {version} --to production --reason "{reason}"')
+        decision = approve(model, version, to="production", reason=reason, settings=settings)
+        say(f"   {decision.sentence()}")
+    if model and version:
+        say(f"9. mlgate verify {model}:{version}: retrain from the lineage and compare")
+        say("   " + verify(f"{model}:{version}", settings=settings).sentence)
+    return record.id, version
