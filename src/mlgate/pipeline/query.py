@@ -115,6 +115,7 @@ def pipeline_status(*, settings: Settings | None = None) -> StatusReport:
     spec = load_spec(project=settings.project)
     report: list[StageStatus] = []
     with open_stores(settings) as stores:
+        reap_stale_runs(stores.metadata)
         _, _, files = find_files(str(settings.project / spec.data.source), project=settings.project)
         hashed = hash_files(files, stores, store=False)
         stores.metadata.stat_update(hashed.stat_entries)
