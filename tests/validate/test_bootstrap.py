@@ -254,3 +254,15 @@ def test_docstring_examples_run(module: object) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
     assert tried > 0
     assert failures == 0
+
+
+def test_distinct_rows_match_numpy_unique_even_with_many_columns() -> None:
+    key = np.random.default_rng(0).integers(0, 3, size=(5000, 60)).astype(float)
+    key[::2] = key[1::2]  # every row appears at least twice
+    first, counts = bootstrap_module._distinct_rows(key)
+    _, expected_first, expected_counts = np.unique(
+        key, axis=0, return_index=True, return_counts=True
+    )
+    assert sorted(first.tolist()) == sorted(expected_first.tolist())
+    assert counts.sum() == len(key)
+    assert sorted(counts.tolist()) == sorted(expected_counts.tolist())

@@ -341,9 +341,10 @@ def _distinct_rows(key: FloatArray) -> tuple[IntArray, IntArray]:
     code = np.zeros(len(key), dtype=np.int64)
     for column in key.T:
         _, inverse = np.unique(column, return_inverse=True)
-        code = code * (int(inverse.max()) + 1) + inverse.reshape(-1)
-        if code.max() > 2**40:
+        size = int(inverse.max()) + 1
+        if int(code.max()) >= 2**62 // size:  # renumber the codes before they overflow
             code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        code = code * size + inverse.reshape(-1)
     _, first, counts = np.unique(code, return_index=True, return_counts=True)
     return first.astype(np.int64), counts.astype(np.int64)
 
