@@ -8,12 +8,12 @@ PostgreSQL), one whose heartbeat is older than :data:`STALE_AFTER` seconds.
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
+from mlgate._process import pid_alive
 from mlgate.store.metadata.base import MetadataStore
 from mlgate.store.metadata.base_runs import RunRecord
 
@@ -28,18 +28,8 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _stale_reason(run: RunRecord, now: datetime) -> str | None:
-    if run.host == socket.gethostname() and run.pid is not None and not _alive(run.pid):
+    if run.host == socket.gethostname() and run.pid is not None and not pid_alive(run.pid):
         return f"its process (pid {run.pid}) ended without finishing the run (killed or crashed)"
     beat = run.heartbeat_at or run.started_at or run.created_at
     if now - beat > timedelta(seconds=STALE_AFTER):

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from mlgate._process import pid_alive
 from mlgate.errors import StorageError
 from mlgate.store.artifacts.base import Blobs, LinkMode
 from mlgate.store.artifacts.cas import copy_and_hash, hash_file
@@ -67,16 +68,6 @@ def _syncfs(path: Path) -> None:
         os.close(fd)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class LocalBlobs(Blobs):
     """Blobs in a folder on this machine."""
 
@@ -108,7 +99,7 @@ class LocalBlobs(Blobs):
         self._swept = True
         for entry in os.scandir(tmp):
             pid = entry.name.split("-", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 
