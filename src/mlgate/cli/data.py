@@ -9,7 +9,9 @@ import typer
 from mlgate.cli._render import ByteProgress, console, human_bytes, interactive, print_json, short
 
 app = typer.Typer(
-    help="Version data: snapshot, list, show, diff, checkout, status.", no_args_is_help=True
+    help="Version data: snapshot, list, show, diff, checkout, status.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain, fast help (see cli/app.py)
 )
 
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")

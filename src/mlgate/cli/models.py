@@ -22,8 +22,13 @@ __all__ = ["audit_app", "models_app", "register"]
 models_app = typer.Typer(
     help="Registered models: list them, show a version, show alias history.",
     invoke_without_command=True,
+    rich_markup_mode=None,  # plain, fast help (see cli/app.py)
 )
-audit_app = typer.Typer(help="The registry's tamper-evident audit log.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The registry's tamper-evident audit log.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
