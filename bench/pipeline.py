@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -315,7 +315,7 @@ def breakdown(mlgate: Path, project: Path, work: Path, timed: Timed) -> Breakdow
         # the gap before a stage (fingerprinting it, loading its inputs) counts to it
         parts[name] = end - previous
         previous = max(previous, end)
-    parts["finish (record, print, exit)"] = timed.ended - previous
+    parts["finish (run record, reports, exit)"] = timed.ended - previous
     return Breakdown(total=timed.seconds, parts=parts, cached=cached)
 
 
@@ -346,6 +346,8 @@ class Results:
     direct: list[dict[str, float]] = field(default_factory=list)
     dvc_force: list[float] = field(default_factory=list)
     noop_cached: dict[str, bool] = field(default_factory=dict)
+    noop_parts: list[Breakdown] = field(default_factory=list)
+    startup: dict[str, list[float]] = field(default_factory=dict)
     loads: list[float] = field(default_factory=list)
 
     def add_noop(self, case: str, tool: str, seconds: float) -> None:
@@ -378,6 +380,17 @@ def measure_noop(
         res.add_noop("status", "mlgate", run([mlgate, "status"], cwd=project, env=env_m).seconds)
         if dvc is not None:
             res.add_noop("status", "dvc", run([dvc, "status"], cwd=repo, env=env_d).seconds)
+        # one more no-op run, with --json for its id: where the time goes (not in the table)
+        timed = run([mlgate, "run", "--json"], cwd=project, env=env_m, ok=RUN_VERDICT_CODES)
+        res.noop_parts.append(breakdown(mlgate, project, work, timed))
+        floors: list[tuple[str, list[str | Path], Path, dict[str, str]]] = [
+            ("python -c pass", [sys.executable, "-c", "pass"], project, env_m),
+            ("mlgate --version", [mlgate, "--version"], project, env_m),
+        ]
+        if dvc is not None:
+            floors.append(("dvc --version", [dvc, "--version"], repo, env_d))
+        for label, cmd, cwd, env in floors:
+            res.startup.setdefault(label, []).append(run(cmd, cwd=cwd, env=env).seconds)
 
 
 def measure_fresh(
@@ -443,9 +456,29 @@ def measure_fresh(
 # --- profiling ------------------------------------------------------------------------------
 
 
-def profile(mlgate_args: Sequence[str], project: Path, work: Path, *, top: int = 15) -> list[str]:
-    """Where one ``mlgate`` process spends its time: imports (-X importtime) and cProfile."""
+#: Frames left out of the cProfile table: the interpreter, import machinery and CLI wrappers.
+_WRAPPERS = ("runpy", "importlib", "typer/", "click/", "mlgate/cli/app.py", "mlgate/__main__.py")
+
+
+def profile(
+    mlgate_args: Sequence[str],
+    project: Path,
+    work: Path,
+    *,
+    before: Callable[[int], None] = lambda _i: None,
+    top: int = 20,
+) -> list[str]:
+    """Where one ``mlgate`` process spends its time: imports (-X importtime) and cProfile.
+
+    The import table sums each module's own import time by top-level package;
+    the cProfile table lists the functions with the most cumulative time (lazy
+    imports inside a function count to it), without the CLI's wrapper frames.
+    Profiled times are inflated by the profiler: read them as shares.
+    ``before(i)`` runs before each of the two processes (to make a run fresh).
+    """
     env = mlgate_env(project, work)
+    label = f"mlgate {' '.join(mlgate_args)}"
+    before(0)
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "mlgate", *mlgate_args],
         cwd=project,
@@ -456,15 +489,22 @@ def profile(mlgate_args: Sequence[str], project: Path, work: Path, *, top: int =
     )
     imports: dict[str, float] = {}
     for line in proc.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if m and len(m.group(3)) == 1:  # top-level imports only
-            package = m.group(4).split(".")[0]
-            imports[package] = imports.get(package, 0.0) + int(m.group(2)) / 1e6
-    lines = [f"Imports of `mlgate {' '.join(mlgate_args)}` (`-X importtime`, cumulative, top 10):"]
-    lines += ["", "| package | s |", "| --- | ---: |"]
+        m = re.match(r"import time:\s+(\d+) \|\s+\d+ \| *(\S+)", line)
+        if m:
+            package = m.group(2).split(".")[0]
+            imports[package] = imports.get(package, 0.0) + int(m.group(1)) / 1e6
+    total = sum(imports.values())
+    lines = [
+        f"Imports of `{label}` (`-X importtime`, each module's own time summed by package): "
+        f"{total:.3f} s in all; the top 10:",
+        "",
+        "| package | s |",
+        "| --- | ---: |",
+    ]
     for package, seconds in sorted(imports.items(), key=lambda kv: -kv[1])[:10]:
         lines.append(f"| {package} | {seconds:.3f} |")
     out = work / "profile.prof"
+    before(1)
     subprocess.run(
         [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "mlgate", *mlgate_args],
         cwd=project,
@@ -474,15 +514,21 @@ def profile(mlgate_args: Sequence[str], project: Path, work: Path, *, top: int =
     )
     stats = pstats.Stats(str(out), stream=io.StringIO())
     rows = []
-    for (file, line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        if "importlib" in file or name.startswith("<") or file == "~":
+    for (file, line, name), (_cc, _nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if file == "~" or name.startswith("<") or any(w in file for w in _WRAPPERS):
             continue
-        short = file.split("site-packages/")[-1].split("/src/")[-1]
-        rows.append((ct, f"{short}:{line} {name}"))
+        short = file.split("site-packages/")[-1].split("/src/")[-1].split("/lib/python3")[-1]
+        rows.append((ct, tt, f"{short}:{line} {name}"))
     rows.sort(reverse=True)
-    lines += ["", f"cProfile of `mlgate {' '.join(mlgate_args)}` (cumulative, top {top}):"]
-    lines += ["", "| function | s |", "| --- | ---: |"]
-    lines += [f"| `{where}` | {ct:.3f} |" for ct, where in rows[:top]]
+    lines += [
+        "",
+        f"cProfile of `{label}` (whole process {stats.total_tt:.3f} s under the profiler; "  # type: ignore[attr-defined]
+        f"top {top} by cumulative time):",
+        "",
+        "| function | cumulative s | own s |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [f"| `{where}` | {ct:.3f} | {tt:.3f} |" for ct, tt, where in rows[:top]]
     return lines
 
 
@@ -518,6 +564,8 @@ def noop_table(res: Results) -> tuple[list[str], list[str]]:
             + (f"{d:.3f} ({spread(by_tool['dvc'])})" if d else "not run")
             + f" | {ratio} | ≥ {NOOP_TARGET:g}×{mark} |"
         )
+    lines += ["", "Process start-up, for scale:", "", "| command | s |", "| --- | ---: |"]
+    lines += [f"| `{label}` | {med(values):.3f} |" for label, values in res.startup.items()]
     return lines, missed
 
 
@@ -553,27 +601,29 @@ def fresh_tables(res: Results) -> tuple[list[str], list[str]]:
             f"For reference, `dvc repro -f` (all 3 stages, each its own Python process): "
             f"{med(res.dvc_force):.2f} s ({spread(res.dvc_force)})."
         )
-    cases = list(res.fresh)
+    columns = {"no-op (`run --json`)": res.noop_parts, **res.fresh}
+    cases = [case for case, rows in columns.items() if rows]
     segments: list[str] = []
-    for rows in res.fresh.values():
+    for case in cases:
+        rows = columns[case]
         for name in rows[0].parts:
             if name not in segments:
                 segments.append(name)
-    finish = "finish (record, print, exit)"
+    finish = "finish (run record, reports, exit)"
     segments = [s for s in segments if s != finish] + [finish]
     lines += ["", "| where mlgate's time goes (median s) | " + " | ".join(cases) + " |"]
     lines.append("| --- |" + " ---: |" * len(cases))
     for segment in segments:
         cells = []
         for case in cases:
-            rows = res.fresh[case]
+            rows = columns[case]
             values = [b.parts[segment] for b in rows if segment in b.parts]
             cached = all(b.cached.get(segment, False) for b in rows)
             cells.append(f"{med(values):.3f}{' (cached)' if cached else ''}" if values else "")
         lines.append(f"| {segment} | " + " | ".join(cells) + " |")
     lines.append(
         "| **total (whole process)** | "
-        + " | ".join(f"**{med([b.total for b in res.fresh[c]]):.2f}**" for c in cases)
+        + " | ".join(f"**{med([b.total for b in columns[c]]):.2f}**" for c in cases)
         + " |"
     )
     return lines, missed
@@ -602,6 +652,7 @@ def versions(mlgate: Path, dvc: Path | None) -> list[str]:
         f"- machine: {cpu}, {os.cpu_count()} cores, Linux {platform.release()}",
         f"- Python {platform.python_version()}, {out([mlgate, '--version'])}, "
         f"DVC {out([dvc, '--version']) if dvc else 'not run'}, {pkgs}",
+        f"- mlgate tree: {out(['git', '-C', HERE, 'describe', '--always', '--dirty'])}",
     ]
 
 
@@ -653,8 +704,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for case in noop_missed:
                 lines += [*profile([case], project, work), ""]
         if fresh_missed:
-            lines += ["", "#### Where a fresh run spends its time", ""]
-            lines += profile(["run", "--force", "train"], project, work)
+            lines += ["", "#### Where a fresh run spends its time (a param change)", ""]
+            param_project = work / "mlgate-param"
+            lines += profile(
+                ["run"], param_project, work, before=lambda i: set_c(param_project, 2.0 + i)
+            )
     print("\n".join(lines))
     dump = {
         "noop": res.noop,
@@ -663,9 +717,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             case: [{"total": b.total, "parts": b.parts, "cached": b.cached} for b in rows]
             for case, rows in res.fresh.items()
         },
+        "noop_parts": [{"total": b.total, "parts": b.parts} for b in res.noop_parts],
         "direct": res.direct,
         "dvc_force": res.dvc_force,
         "loads": res.loads,
+        "startup": res.startup,
     }
     (base / "pipeline-results.json").write_text(json.dumps(dump, indent=1))
     say(f"every measurement: {base / 'pipeline-results.json'}")

@@ -58,11 +58,9 @@ class Scale:
 
     @property
     def big_label(self) -> str:
-        return (
-            f"{self.big_bytes / GIB:g} GiB file"
-            if self.big_bytes >= GIB
-            else (f"{self.big_bytes // MIB} MiB file")
-        )
+        if self.big_bytes >= GIB:
+            return f"{self.big_bytes / GIB:g} GiB file"
+        return f"{self.big_bytes // MIB} MiB file"
 
     @property
     def many_label(self) -> str:
@@ -204,7 +202,23 @@ def floor_many(sources: Sequence[Path], target: Path, *, fsync: bool) -> int:
     return total
 
 
-def timed(fn: Callable[[], object]) -> float:
+def prefault(n_bytes: int) -> None:
+    """Touch ``n_bytes`` of fresh memory and free it again, just before a timed write.
+
+    On this VM the host takes back guest memory that stays free for a couple of
+    seconds (virtio-balloon free page reporting); the next page-cache pages then
+    cost a host fault each, and writing 1 GiB takes 0.5 to 5 s depending on
+    luck. Pages freed a moment ago are still backed, so writes run at memory
+    speed again, the same for every tool.
+    """
+    if n_bytes > 0:
+        block = np.ones(n_bytes, dtype=np.uint8)
+        del block
+
+
+def timed(fn: Callable[[], object], *, writes: int = 0) -> float:
+    """Wall time of ``fn()``; ``writes`` is how many new bytes it writes (see prefault)."""
+    prefault(writes + 256 * MIB if writes else 0)
     os.sync()
     started = time.perf_counter()
     fn()
@@ -229,6 +243,7 @@ class Floor:
     label: str
     sources: list[Path]  # one large file, or the many small ones
     scratch: Path
+    prefault: bool = True
     seconds: list[float] = field(default_factory=list)
     seconds_fsync: list[float] = field(default_factory=list)
     hash_only: list[float] = field(default_factory=list)
@@ -242,24 +257,40 @@ class Floor:
         """One repetition: read + hash + copy, without and with fsync (and, for one
         file, hashing alone and a kernel copy alone)."""
         single = self.sources[0] if len(self.sources) == 1 else None
+        writes = self.n_bytes if self.prefault else 0
         for fsync, into in ((False, self.seconds), (True, self.seconds_fsync)):
             out = fresh_folder(self.scratch)
             if single is not None:
-                into.append(timed(partial(floor_one, single, out / "copy", fsync=fsync)))
+                into.append(
+                    timed(partial(floor_one, single, out / "copy", fsync=fsync), writes=writes)
+                )
             else:
-                into.append(timed(partial(floor_many, self.sources, out / "copies", fsync=fsync)))
+                into.append(
+                    timed(
+                        partial(floor_many, self.sources, out / "copies", fsync=fsync),
+                        writes=writes,
+                    )
+                )
         if single is not None:
             self.hash_only.append(timed(partial(hash_mmap, single)))
             out = fresh_folder(self.scratch)
-            self.copy_only.append(timed(partial(shutil.copyfile, single, out / "copy")))
+            self.copy_only.append(
+                timed(partial(shutil.copyfile, single, out / "copy"), writes=writes)
+            )
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 # --- running the tools ----------------------------------------------------------------------
 
 
-def run(cmd: Sequence[str | Path], *, cwd: Path, env: dict[str, str]) -> tuple[float, str]:
-    """Wall time of the whole process, after flushing dirty pages; fails loudly."""
+def run(
+    cmd: Sequence[str | Path], *, cwd: Path, env: dict[str, str], writes: int = 0
+) -> tuple[float, str]:
+    """Wall time of the whole process, after flushing dirty pages; fails loudly.
+
+    ``writes``: how many new bytes the command writes (see :func:`prefault`).
+    """
+    prefault(writes + 256 * MIB if writes else 0)
     os.sync()
     started = time.perf_counter()
     proc = subprocess.run(
@@ -352,6 +383,7 @@ class Bench:
     dvc: Path | None
     cache_type: str
     reps: int
+    prefault: bool = True
     cases: list[Case] = field(default_factory=list)
 
     def case(self, name: str, mlgate_cmd: str, dvc_cmd: str, target: float | None) -> Case:
@@ -359,17 +391,25 @@ class Bench:
         self.cases.append(case)
         return case
 
-    def time_mlgate(self, case: Case, project: Path, args: Sequence[str]) -> None:
-        seconds, out = run([self.mlgate, *args, "--json"], cwd=project, env=mlgate_env(project))
+    def time_mlgate(
+        self, case: Case, project: Path, args: Sequence[str], *, writes: int = 0
+    ) -> None:
+        seconds, out = run(
+            [self.mlgate, *args, "--json"],
+            cwd=project,
+            env=mlgate_env(project),
+            writes=writes if self.prefault else 0,
+        )
         case.mlgate.append(seconds)
         info: dict[str, Any] = json.loads(out)
         if "seconds" in info:
             case.inner.append(float(info["seconds"]))
         case.files_read.append(int(info.get("files_read", -1)))
 
-    def time_dvc(self, case: Case, repo: Path, args: Sequence[str]) -> None:
+    def time_dvc(self, case: Case, repo: Path, args: Sequence[str], *, writes: int = 0) -> None:
         if self.dvc is not None:
-            case.dvc.append(run([self.dvc, *args], cwd=repo, env=dvc_env())[0])
+            writes = writes if self.prefault else 0
+            case.dvc.append(run([self.dvc, *args], cwd=repo, env=dvc_env(), writes=writes)[0])
 
 
 def bench_dataset(
@@ -403,10 +443,10 @@ def bench_dataset(
         warm()
         floor.measure()
         reset_mlgate(m_root)
-        bench.time_mlgate(first, m_root, snap)
+        bench.time_mlgate(first, m_root, snap, writes=floor.n_bytes)
         if bench.dvc is not None:
             fresh_dvc_repo(bench.dvc, d_root, bench.cache_type)
-            bench.time_dvc(first, d_root, add)
+            bench.time_dvc(first, d_root, add, writes=floor.n_bytes)
 
     say(f"{label}: nothing changed")
     again = bench.case(f"{label}: again, nothing changed", "snapshot", "add", 10.0)
@@ -438,12 +478,13 @@ def bench_dataset(
     say(f"{label}: one byte changed")
     what = "in the file" if with_touch else "in one file"
     changed = bench.case(f"{label}: one byte changed {what}", "snapshot", "add", None)
+    changed_bytes = (m_root / victim).stat().st_size
     for rep in range(reps):
         warm()
         change_one_byte(m_root / victim, offset=victim_offset, rep=rep)
-        bench.time_mlgate(changed, m_root, snap)
+        bench.time_mlgate(changed, m_root, snap, writes=changed_bytes)
         change_one_byte(d_root / victim, offset=victim_offset, rep=rep)
-        bench.time_dvc(changed, d_root, add)
+        bench.time_dvc(changed, d_root, add, writes=changed_bytes)
 
 
 def startup_times(bench: Bench, project: Path, target: str, n: int = 10) -> list[tuple[str, float]]:
@@ -548,6 +589,17 @@ def dump(path: Path, bench: Bench, floors: Sequence[Floor], startup: object) -> 
     path.write_text(json.dumps(data, indent=1, default=str))
 
 
+def file_system(path: Path) -> str:
+    """The type of the mount holding ``path`` (``stat -f`` says ext2/ext3 for ext4)."""
+    best, kind = "", "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/mounts").read_text().splitlines():
+            fields = line.split()
+            if len(fields) > 2 and str(path).startswith(fields[1]) and len(fields[1]) > len(best):
+                best, kind = fields[1], fields[2]
+    return kind
+
+
 def versions(bench: Bench) -> list[str]:
     def out(cmd: Sequence[str | Path]) -> str:
         try:
@@ -563,7 +615,7 @@ def versions(bench: Bench) -> list[str]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    fs = out(["stat", "-f", "-c", "%T", str(HERE)])
+    fs = file_system(HERE)
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     dvc = out([bench.dvc, "--version"]) if bench.dvc else "not run"
     return [
@@ -586,6 +638,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=HERE / "_work", help="scratch folder")
     parser.add_argument("--no-dvc", action="store_true", help="skip DVC (mlgate and floor only)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per case (median)")
+    parser.add_argument(
+        "--no-prefault",
+        action="store_true",
+        help="do not pre-touch memory before timed writes (see prefault())",
+    )
     args = parser.parse_args(argv)
     scale = QUICK if args.quick else FULL
     work: Path = args.workdir.resolve()
@@ -594,7 +651,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cache_type = "reflink" if reflink_works(work) else "copy"
     dvc = None if args.no_dvc else ensure_dvc(work / "dvc-venv")
-    bench = Bench(mlgate=mlgate_exe(), dvc=dvc, cache_type=cache_type, reps=args.reps)
+    bench = Bench(
+        mlgate=mlgate_exe(),
+        dvc=dvc,
+        cache_type=cache_type,
+        reps=args.reps,
+        prefault=not args.no_prefault,
+    )
 
     say(f"generating data in {work} ({scale.big_label}, {scale.many_label})")
     roots = {tool: work / tool for tool in ("mlgate", "dvc")}
@@ -608,8 +671,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.sync()
 
     floor_dir = work / "floor"
-    big_floor = Floor(scale.big_label, [roots["mlgate"] / "big" / "data.bin"], floor_dir)
-    many_floor = Floor(scale.many_label, many_files, floor_dir)
+    big_floor = Floor(
+        scale.big_label, [roots["mlgate"] / "big" / "data.bin"], floor_dir, bench.prefault
+    )
+    many_floor = Floor(scale.many_label, many_files, floor_dir, bench.prefault)
 
     victim = many_paths(Path("data"), scale.n_files)[scale.n_files // 2].as_posix()
     startup: list[tuple[str, float]] = []

@@ -20,3 +20,18 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("MLGATE_") and not name.startswith("MLGATE_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_project(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests make projects in temporary folders; an mlgate project in a folder above
+    them (say a stray /tmp/.mlgate) would be found instead and break them. Say so."""
+    base = tmp_path_factory.getbasetemp().resolve()
+    for folder in base.parents:
+        for marker in (".mlgate", "mlgate.yaml"):
+            if (folder / marker).exists():
+                pytest.exit(
+                    f"{folder / marker} exists above the test folders, so mlgate would take "
+                    f"{folder} for the project of every test; remove it and run again",
+                    returncode=3,
+                )

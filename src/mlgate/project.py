@@ -21,7 +21,15 @@ from typing import Literal
 from mlgate.config import SPEC_FILE, STATE_DIR
 from mlgate.errors import ConflictError, StorageError, UsageError
 
-__all__ = ["DATA_FILE", "InitFile", "InitResult", "breast_cancer_parquet", "init"]
+__all__ = [
+    "CI_PROVIDERS",
+    "DATA_FILE",
+    "InitFile",
+    "InitResult",
+    "breast_cancer_parquet",
+    "ci_workflow",
+    "init",
+]
 
 #: The example data set, relative to the project.
 DATA_FILE = Path("data") / "breast_cancer.parquet"
@@ -32,6 +40,9 @@ _REGION_SHARES = (0.4, 0.3, 0.2, 0.1)
 _REGION_SEED = 20240611
 
 Action = Literal["created", "overwritten", "appended", "kept"]
+
+#: CI systems ``mlgate init --ci`` writes a workflow for.
+CI_PROVIDERS = ("github",)
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,56 @@ def _gitignore_action(target: Path) -> Action:
         raise StorageError(f"cannot read .gitignore: {exc.strerror}", where=str(target)) from None
     ignored = {line.strip().rstrip("/") for line in lines}
     return "kept" if STATE_DIR in ignored or f"/{STATE_DIR}" in ignored else "appended"
+
+
+# -- CI workflow
+
+
+def ci_workflow(dest: Path, *, provider: str = "github", force: bool = False) -> InitFile:
+    """Write the CI workflow that runs ``mlgate ci`` for the project in ``dest``.
+
+    For ``github``: ``.github/workflows/mlgate.yml`` at the root of the git
+    repository that holds the project (the project folder itself when it is not
+    in one), running in the project's folder. Refuses with
+    :class:`~mlgate.errors.ConflictError` if the file exists, unless ``force``.
+    """
+    if provider not in CI_PROVIDERS:
+        raise UsageError(
+            f"mlgate cannot write a workflow for {provider!r}",
+            hint="Supported: " + ", ".join(CI_PROVIDERS) + " (e.g. --ci github).",
+        )
+    folder = Path(os.path.abspath(dest))
+    root = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), folder)
+    inside = Path(os.path.relpath(folder, root)).as_posix()
+    prefix = "" if inside == "." else f"{inside}/"
+    text = (
+        resources.files("mlgate")
+        .joinpath("templates")
+        .joinpath("ci")
+        .joinpath(f"{provider}.yml.tmpl")
+        .read_text(encoding="utf-8")
+        .replace("{{ working_directory }}", inside)
+        .replace("{{ state_path }}", f"{prefix}{STATE_DIR}")
+        .replace("{{ report_path }}", f"{prefix}mlgate-report")
+    )
+    target = root / ".github" / "workflows" / "mlgate.yml"
+    exists = target.exists()
+    if exists and not force:
+        raise ConflictError(
+            "the workflow already exists",
+            where=str(target),
+            hint="Nothing was written. Pass --force to overwrite it.",
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(target, text.encode())
+    except OSError as exc:
+        raise StorageError(
+            f"cannot write the workflow: {exc.strerror or exc}",
+            where=str(exc.filename or target),
+            hint="Check the folder's permissions and free space.",
+        ) from None
+    return InitFile(Path(os.path.relpath(target, folder)), "overwritten" if exists else "created")
 
 
 # -- writing

@@ -54,7 +54,8 @@ def test_run_show_status_verify(project: Path) -> None:
 
     status = mlgate(project, "status")
     assert status.returncode == 0, status.stderr
-    assert "check                    cached" in status.stdout
+    # v1 became production: the next run checks the data against it first
+    assert "check                    would run (champion changed)" in status.stdout
 
     verified = mlgate(project, "verify", "cancer:1")
     assert verified.returncode == 0, verified.stderr

@@ -60,7 +60,8 @@ def test_second_run_is_cached_and_a_param_change_reruns_from_train(
     second = run(settings=settings).run
     assert second.summary["version"] == first.summary["version"] == 1
     stages = _stages(settings, second.id)
-    assert stages["check"] == "cached"
+    assert stages["check"] == "passed"  # the champion changed (none → v1): checked again
+    assert all(s == "cached" for n, s in stages.items() if n.startswith("train"))  # same rows
     assert stages["evaluate"] == "passed"
     third = run(settings=settings).run  # the champion is unchanged: everything is cached
     stages = _stages(settings, third.id)
@@ -68,6 +69,14 @@ def test_second_run_is_cached_and_a_param_change_reruns_from_train(
         n: "cached" for n in stages if n not in ("snapshot", "deploy")
     }
     assert third.summary["version"] == 1
+    assert "report_html" in second.summary  # evaluated anew: reported at once
+    assert "report_html" not in third.summary  # a no-op run skips the plotting…
+    from mlgate.report import reports_of
+
+    rendered = reports_of(third.id, settings=settings)  # …and renders it when asked
+    assert "<svg" in rendered.html
+    with open_stores(settings) as stores:
+        assert stores.metadata.get_run(third.id).summary["report_html"]  # type: ignore[union-attr]
 
     status = pipeline_status(settings=settings)
     assert all(s.state != "would run" for s in status.stages)
@@ -205,3 +214,24 @@ def test_bad_spec_is_refused_before_a_run_starts(project: Path, settings: Settin
         run(settings=settings)
     with open_stores(settings) as stores:
         assert stores.metadata.list_runs() == []
+
+
+def test_new_data_is_compared_with_the_champions_profile(project: Path, settings: Settings) -> None:
+    import pandas as pd
+
+    from mlgate.report import reports_of
+
+    run(settings=settings)  # v1 becomes production, with the profile of its training rows
+    table = project / "data" / "breast_cancer.parquet"
+    frame = pd.read_parquet(table)
+    frame["mean radius"] = frame["mean radius"] * 1.5  # a shifted feature
+    frame.to_parquet(table, index=False)
+    rec = run(settings=settings).run
+    with open_stores(settings) as stores:
+        check = next(s for s in stores.metadata.stages_of(rec.id) if s.stage == "check")
+        output = json.loads(stores.artifacts.get_bytes(check.output_digest))  # type: ignore[arg-type]
+    drift = {row["column"]: row for row in output["drift"]}
+    assert drift["mean radius"]["drifted"]
+    assert not drift["mean texture"]["drifted"]
+    assert drift["mean radius"]["reference"]["edges"]
+    assert "mean radius" in reports_of(rec.id, settings=settings).markdown

@@ -55,7 +55,7 @@ def backend(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    return settings.model_copy(update={"db": POSTGRES_URL})
+    return settings.replace(db=POSTGRES_URL)
 
 
 def _register_many(settings: Settings, digest: str, count: int, barrier: Barrier) -> None:

@@ -53,13 +53,15 @@ def _root(
 
 def _register() -> None:
     # Each module only defines commands; importing it costs typer alone.
-    from mlgate.cli import data, models, project, quickstart, runs
+    from mlgate.cli import ci, data, models, project, quickstart, runs, serve
 
     project.register(app)
     runs.register(app)
     quickstart.register(app)
     app.add_typer(data.app, name="data")
     models.register(app)
+    serve.register(app)
+    ci.register(app)
 
 
 _register()

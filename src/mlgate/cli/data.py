@@ -1,4 +1,4 @@
-"""``mlgate data …``: snapshot data, list, show, diff, check out, and status."""
+"""``mlgate data …``: snapshot data, list, show, diff, check out, status; schema, check, drift."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import typer
 from mlgate.cli._render import ByteProgress, console, human_bytes, interactive, print_json, short
 
 app = typer.Typer(
-    help="Version data: snapshot, list, show, diff, checkout, status.",
+    help="Version and check data: snapshot, list, show, diff, checkout, status, schema, "
+    "check, drift.",
     no_args_is_help=True,
     rich_markup_mode=None,  # plain, fast help (see cli/app.py)
 )
@@ -264,4 +265,158 @@ def status_cmd(
                 for p in paths:
                     out.print(f"  {kind}: {p}")
     if exit_code and status.changed:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_cmd(
+    ref: str = typer.Argument(..., help="Snapshot id, unique id prefix, or name."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the contract to this YAML file (not overwritten)."
+    ),
+    max_categories: int = typer.Option(
+        50, "--max-categories", min=1, help="Most distinct values listed as a category set."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Infer a snapshot's schema contract: types, nullability, ranges, categories."""
+    from mlgate.data._checks import infer_schema
+    from mlgate.errors import ConflictError
+
+    if output is not None and output.exists():
+        raise ConflictError(
+            f"{output} exists already", hint="Choose another path or delete the file first."
+        )
+    contract = infer_schema(ref, max_categories=max_categories)
+    if as_json:
+        print_json(
+            {
+                "source": contract.source,
+                "columns": [c.to_dict() | {"name": c.name} for c in contract.columns],
+            }
+        )
+        return
+    text = contract.to_yaml()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    console().print(
+        f"wrote {output}: {len(contract.columns)} columns; edit it, commit it and set "
+        f"`data.schema: {output.name}` in mlgate.yaml"
+    )
+
+
+def _spec_or_none() -> object:
+    from mlgate.config import Settings
+    from mlgate.spec import load_spec
+
+    settings = Settings.load()
+    if not (settings.project / "mlgate.yaml").is_file():
+        return None
+    return load_spec(project=settings.project)
+
+
+@app.command("check")
+def check_cmd(
+    ref: str = typer.Argument(..., help="Snapshot id, unique id prefix, or name."),
+    contract: Path | None = typer.Option(
+        None, "--contract", "-c", help="Contract file; default: data.schema in mlgate.yaml."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Check a snapshot against the contract, the production model and quality rules."""
+    from mlgate.data._checks import check_data
+    from mlgate.spec import Spec
+
+    spec = _spec_or_none()
+    report = check_data(ref, contract=contract, spec=spec if isinstance(spec, Spec) else None)
+    if as_json:
+        print_json(
+            {
+                "ok": report.ok,
+                "rows": report.rows,
+                "columns": report.columns,
+                "findings": [f.to_dict() for f in report.findings],
+            }
+        )
+    else:
+        out = console()
+        out.print(
+            f"{ref}: {report.rows:,} rows, {report.columns} columns; "
+            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        )
+        for finding in report.warnings:
+            out.print(f"  warn  [{finding.check}] {finding.message}", markup=False)
+    if not report.ok:
+        report.raise_for_errors(where=f"snapshot {ref}")
+
+
+@app.command("drift")
+def drift_cmd(
+    reference: str = typer.Argument(..., help="The reference snapshot (id, prefix or name)."),
+    current: str = typer.Argument(..., help="The current snapshot (id, prefix or name)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Significance level after correction."),
+    effect_size: float = typer.Option(
+        0.1, "--effect-size", help="Least effect size (normalized Wasserstein, JS) that drifts."
+    ),
+    correction: str = typer.Option("holm", "--correction", help="holm, bh or none."),
+    share: float = typer.Option(
+        0.5, "--share", help="Share of drifted columns at which the data set drifts."
+    ),
+    columns: list[str] | None = typer.Option(None, "--column", help="Only these columns (repeat)."),
+    exit_code: bool = typer.Option(
+        False, "--exit-code", help="Exit with 1 when the data set drifted."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Per-column and overall drift of CURRENT against REFERENCE, with effect sizes."""
+    from mlgate.data._checks import drift_snapshots
+
+    report = drift_snapshots(
+        reference,
+        current,
+        alpha=alpha,
+        effect_size=effect_size,
+        correction=correction,
+        share=share,
+        columns=columns or None,
+    )
+    if as_json:
+        print_json(
+            {
+                "drifted": report.drifted,
+                "share_drifted": report.share_drifted,
+                "drifted_columns": report.drifted_columns,
+                "n_reference": report.n_reference,
+                "n_current": report.n_current,
+                "columns": report.columns,
+            }
+        )
+    else:
+        from rich.table import Table
+
+        table = Table(
+            "column", "kind", "status", "test", "p (adj.)", "effect", "PSI", "note", box=None
+        )
+        for c in report.columns:
+            table.add_row(
+                c.column,
+                c.kind,
+                c.status,
+                c.test or "",
+                "" if c.p_adjusted is None else f"{c.p_adjusted:.3g}",
+                "" if c.effect_size is None else f"{c.effect_size:.3f}",
+                "" if c.psi is None else f"{c.psi:.3f}",
+                c.note,
+            )
+        out = console()
+        out.print(table)
+        verdict = "drifted" if report.drifted else "no drift"
+        out.print(
+            f"{verdict}: {len(report.drifted_columns)} column(s) drifted "
+            f"({report.share_drifted:.0%}, threshold {report.share:.0%}); "
+            f"{report.n_reference:,} reference rows, {report.n_current:,} current rows"
+        )
+    if exit_code and report.drifted:
         raise typer.Exit(1)

@@ -30,6 +30,14 @@ def init_command(
         bool,
         typer.Option("--force", help="Overwrite mlgate.yaml, train.py and the data file."),
     ] = False,
+    ci: Annotated[
+        str | None,
+        typer.Option(
+            "--ci",
+            help="Also write a CI workflow that runs `mlgate ci` (github: "
+            ".github/workflows/mlgate.yml); in an existing project, only the workflow.",
+        ),
+    ] = None,
 ) -> None:
     """Write a runnable example project: mlgate.yaml, train.py and a small data set.
 
@@ -37,9 +45,18 @@ def init_command(
     bundled breast-cancer set as Parquet. Refuses if the files already exist,
     unless --force.
     """
-    from mlgate.project import init
+    from mlgate.project import ci_workflow, init
 
+    if ci is not None:
+        _check_ci(ci)
+        if (directory / "mlgate.yaml").is_file():  # an existing project: the workflow only
+            file = ci_workflow(directory, provider=ci, force=force)
+            typer.echo(f"{file.action.capitalize()} {file.path.as_posix()}: it runs `mlgate ci`")
+            return
     result = init(directory, name=name, force=force)
+    if ci is not None:
+        file = ci_workflow(directory, provider=ci, force=force)
+        result = type(result)(result.project, result.name, (*result.files, file))
     shown = _shown(result.project)
     typer.echo(f"Created the project {result.name!r} in {shown}:")
     width = max(len(file.action) for file in result.files)
@@ -77,6 +94,17 @@ def schema_command(
         return
     _write_text(output, text)
     typer.echo(f"Wrote the JSON Schema of mlgate.yaml to {output}")
+
+
+def _check_ci(provider: str) -> None:
+    from mlgate.errors import UsageError
+    from mlgate.project import CI_PROVIDERS
+
+    if provider not in CI_PROVIDERS:
+        raise UsageError(
+            f"mlgate cannot write a workflow for {provider!r}; nothing was written",
+            hint="Supported: " + ", ".join(CI_PROVIDERS) + " (e.g. --ci github).",
+        )
 
 
 def _shown(path: Path) -> str:

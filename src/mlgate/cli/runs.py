@@ -110,6 +110,16 @@ def show_cmd(
         out.print(f"  registered {rec.summary['model']} v{rec.summary['version']}")
     for move in rec.summary.get("deploy", []):
         out.print(f"  {move['alias']}: {move['sentence']}")
+    if rec.summary.get("report_html"):
+        from mlgate.store.stores import open_stores
+
+        with open_stores() as stores:
+            for kind in ("html", "markdown"):
+                where = stores.artifacts.location(rec.summary[f"report_{kind}"])
+                out.print(f"  report ({kind}): {where}", soft_wrap=True)
+        out.print(f"  (write them to files: mlgate report {rec.id} --html F --markdown F)")
+    elif rec.status not in ("queued", "running"):
+        out.print(f"  report: not rendered yet (nothing new was evaluated): mlgate report {rec.id}")
     if gates and details.gates:
         out.print("gates:")
         for result in details.gates.get("results", []):

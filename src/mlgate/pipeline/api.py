@@ -112,7 +112,7 @@ def run(
                     summary={"stages": _stage_summary(ctx)},
                 )
                 say(f"run {run_id} {status}: {exc.render()}")
-                return RunOutcome(record, exc.exit_code)
+                return RunOutcome(_with_reports(stores, record, say), exc.exit_code)
             except KeyboardInterrupt:
                 record = stores.metadata.update_run(
                     run_id, status="cancelled", ended_at=datetime.now(UTC), error="interrupted"
@@ -134,7 +134,32 @@ def run(
             summary=summary,
         )
         say(f"run {run_id} {status}")
-        return RunOutcome(record, STATUS_EXIT.get(status, 0))
+        return RunOutcome(_with_reports(stores, record, say), STATUS_EXIT.get(status, 0))
+
+
+def _with_reports(stores: Any, record: RunRecord, say: Say) -> RunRecord:
+    """Store the run's HTML and Markdown reports and link them from the run; a report
+    that cannot be made is logged and never changes the run's outcome."""
+    import logging
+
+    stages = record.summary.get("stages", {})
+    if record.status != "error" and all(
+        stages.get(name, {}).get("cached") for name in ("evaluate", "gate")
+    ):
+        # Nothing was evaluated anew: skip the ~0.4 s of plotting on a no-op run; the
+        # reports are rendered and stored on first request (mlgate report, mlgate ci).
+        return record
+    try:
+        from mlgate.report import attach_reports
+
+        attach_reports(stores, record.id)
+    except Exception as exc:  # the run's outcome stands whatever the report does
+        logging.getLogger("mlgate.report").warning(
+            "run %s: the report could not be made", record.id, exc_info=True
+        )
+        say(f"warning: the report of run {record.id} could not be made: {exc}")
+        return record
+    return stores.metadata.get_run(record.id) or record
 
 
 def _stage_summary(ctx: RunContext) -> dict[str, Any]:
@@ -172,7 +197,13 @@ def _stages(ctx: RunContext, spec: Any) -> tuple[dict[str, Any], str, str]:
     )
     lineage_digest = stores.artifacts.put_bytes(canonical(lineage.to_dict()))
     register = stages.register_stage(
-        ctx, spec, trained, evaluate, gate, lineage_digest=lineage_digest
+        ctx,
+        spec,
+        trained,
+        evaluate,
+        gate,
+        lineage_digest=lineage_digest,
+        profile=check.output.get("profile"),
     )
     deploy = stages.deploy_stage(ctx, spec, register, gate)
     status = final_status(verdict)

@@ -135,15 +135,9 @@ def pipeline_status(*, settings: Settings | None = None) -> StatusReport:
             report.append(StageStatus(name, "would run", changed))
             return None
 
-        check = judge(
-            "check",
-            "check",
-            {
-                "snapshot": snapshot_id,
-                "data": spec.data.model_dump(mode="json", by_alias=True),
-                "task": spec.evaluate.task,
-            },
-        )
+        from mlgate.pipeline.stages import check_components
+
+        check = judge("check", "check", check_components(stores, spec, snapshot_id))
         code = source_hash(settings.project, skip=(spec.data.source.split("/")[0] or "data",))
         models: list[str] | None = [] if check else None
         for seed in seeds_for(spec.train):

@@ -21,10 +21,12 @@ from mlgate.spec import Spec
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlgate.store.stores import Stores
     from mlgate.validate.metrics import Predictions
 
 __all__ = [
     "ChampionRef",
+    "check_components",
     "check_stage",
     "deploy_stage",
     "evaluate_stage",
@@ -78,42 +80,81 @@ def snapshot_stage(ctx: RunContext, spec: Spec) -> tuple[StageResult, Snapshot]:
     return stage, load_snapshot(snap.id, ctx.stores)
 
 
-def _label_problems(frame: pd.DataFrame, spec: Spec) -> list[str]:
-    label = frame[spec.data.label]
-    problems = []
-    missing = int(label.isna().sum())
-    if missing:
-        problems.append(f"the label column '{spec.data.label}' is empty in {missing:,} rows")
-    if spec.evaluate.task == "classification" and label.nunique(dropna=True) < 2:
-        values = label.dropna().unique().tolist()
-        problems.append(
-            f"the label column '{spec.data.label}' has a single class ({values[:1]}): "
-            "a classifier cannot learn from it"
-        )
-    return problems
+def _histogram(column: Any) -> dict[str, Any] | None:
+    """A profiled column as the report plots it (inner bins; categories by label)."""
+    if column is None:
+        return None
+    if column.edges:
+        return {"counts": list(column.counts[1:-1]), "edges": list(column.edges)}
+    if column.categories:
+        return {"counts": list(column.categories.values()), "labels": list(column.categories)}
+    return None
+
+
+def _drift_vs_champion(champ: Any, train: pd.DataFrame, spec: Spec) -> list[dict[str, Any]]:
+    """Drift of the new training rows against the champion's reference profile, per column,
+    with both distributions on the champion's bins (empty without a champion profile)."""
+    if champ is None or champ.profile is None:
+        return []
+    import dataclasses
+
+    from mlgate.data._drift import drift
+    from mlgate.data._profile import profile_frame
+
+    settings = spec.monitor.drift
+    report = drift(
+        champ.profile,
+        train,
+        alpha=settings.alpha,
+        effect_size=settings.effect_size,
+        correction=settings.correction,
+        share=settings.share,
+    )
+    current = profile_frame(train, like=champ.profile)
+    rows = []
+    for column in report.columns:
+        row = dataclasses.asdict(column)
+        row["reference"] = _histogram(champ.profile.columns.get(column.column))
+        row["current"] = _histogram(current.columns.get(column.column))
+        rows.append(row)
+    return rows
 
 
 def check_stage(ctx: RunContext, spec: Spec, snap: Snapshot) -> StageResult:
-    """Read the snapshot's tables, check the label, and split into train/holdout."""
+    """Read the snapshot's tables, run the data checks (contract, compatibility with the
+    champion, quality), split into train/holdout and profile the training rows."""
+    import json
+
+    from mlgate.data._checks import champion_for, check_frame, severities_of
+    from mlgate.data._profile import profile_frame
+    from mlgate.data._schema import load_contract
     from mlgate.train.split import require_column, split_frame
 
     artifacts = ctx.stores.artifacts
+    where = f"snapshot {snap.id[:12]} ({snap.source})"
+    production = ctx.stores.metadata.get_alias(spec.model_name, "production")
 
     def compute() -> dict[str, Any]:
         frame = read_snapshot_frame(snap, artifacts, fmt=spec.data.format)
+        contract = (
+            load_contract(ctx.stores.settings.project / spec.data.contract)
+            if spec.data.contract and spec.data.checks.contract != "off"
+            else None
+        )
+        champ = champion_for(ctx.stores, spec.model_name) if production is not None else None
+        report = check_frame(
+            frame,
+            contract=contract,
+            champion=champ,
+            label=spec.data.label,
+            task=spec.evaluate.task,
+            severities=severities_of(spec),
+        )
+        report.raise_for_errors(where=where)
         require_column(frame, spec.data.label, role="label")
-        warnings: list[str] = []
-        problems = _label_problems(frame, spec)
-        severity = spec.data.checks.label
-        if problems and severity == "error":
-            raise DataError(
-                "; ".join(problems),
-                where=f"snapshot {snap.id[:12]} ({snap.source})",
-                hint="Fix the data and snapshot it again (or set data.checks.label: warn).",
-            )
-        if severity == "warn":
-            warnings.extend(problems)
         parts = split_frame(frame, split=spec.data.split, label=spec.data.label)
+        profile = profile_frame(parts.train).to_dict()
+        drifted = _drift_vs_champion(champ, parts.train, spec)
         return {
             "rows": len(frame),
             "columns": {str(c): str(t) for c, t in frame.dtypes.items()},
@@ -121,19 +162,37 @@ def check_stage(ctx: RunContext, spec: Spec, snap: Snapshot) -> StageResult:
             "holdout": artifacts.put_bytes(frame_to_bytes(parts.holdout)),
             "n_train": len(parts.train),
             "n_holdout": len(parts.holdout),
-            "warnings": warnings,
+            "profile": artifacts.put_bytes(json.dumps(profile, sort_keys=True).encode()),
+            "warnings": [f.message for f in report.warnings],
+            "findings": [f.to_dict() for f in report.findings],
+            "drift": drifted,
         }
 
     return ctx.stage(
         "check",
         stage="check",
-        components={
-            "snapshot": snap.id,
-            "data": spec.data.model_dump(mode="json", by_alias=True),
-            "task": spec.evaluate.task,
-        },
+        components=check_components(ctx.stores, spec, snap.id),
         compute=compute,
     )
+
+
+def check_components(stores: Stores, spec: Spec, snapshot_id: str) -> dict[str, Any]:
+    """What the check stage's output depends on: the data, the spec's data section, the
+    contract file's bytes and the production model (its signature and profile)."""
+    import hashlib
+
+    production = stores.metadata.get_alias(spec.model_name, "production")
+    contract: str | None = None
+    if spec.data.contract is not None:
+        file = stores.settings.project / spec.data.contract
+        contract = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else "missing"
+    return {
+        "snapshot": snapshot_id,
+        "data": spec.data.model_dump(mode="json", by_alias=True),
+        "task": spec.evaluate.task,
+        "champion": None if production is None else production.version,
+        "contract": contract,
+    }
 
 
 # --- train -------------------------------------------------------------------------------
@@ -529,8 +588,12 @@ def register_stage(
     gate: StageResult,
     *,
     lineage_digest: str,
+    profile: str | None = None,
 ) -> StageResult:
-    """Register the first seed's model as a new version (candidate alias unless it failed)."""
+    """Register the first seed's model as a new version (candidate alias unless it failed),
+    with the reference profile of its training rows (``profile``: the check stage's digest)."""
+    import json
+
     from mlgate.registry.versions import register_version
 
     first = trained[0].output
@@ -553,6 +616,9 @@ def register_stage(
             artifact=first["model"],
             flavor=first["flavor"],
             signature=first["signature"],
+            profile=None
+            if profile is None
+            else json.loads(ctx.stores.artifacts.get_bytes(profile)),
             metrics=_metrics_summary(evaluate, gate),
             verdict=_VERDICT_TO_REGISTRY[verdict],
             gates=gate.output["results"],
@@ -579,6 +645,7 @@ def register_stage(
             "gate": gate.record.output_digest,
             "lineage": lineage_digest,
             "alias": spec.registration.alias,
+            "profile": profile,
         },
         compute=compute,
     )

@@ -60,9 +60,12 @@ def read_snapshot_frame(
             else:
                 table = pq.read_table(pa.BufferReader(data))
         except (pa.ArrowInvalid, pa.ArrowException) as exc:
+            from mlgate.data._read import read_error_place
+
+            place = read_error_place(kind, data, str(exc))
             raise DataError(
                 f"{path} in snapshot {snap.id[:12]} cannot be read as {kind}: "
-                f"{str(exc).splitlines()[0]}",
+                f"{place + ': ' if place else ''}{str(exc).splitlines()[0]}",
                 hint="Fix or remove the file, then snapshot again.",
             ) from None
         if columns is None:

@@ -86,11 +86,11 @@ class LocalBlobs(Blobs):
 
     def _new_temp(self) -> Path:
         tmp = self.root / "tmp"
-        try:
-            tmp.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _storage_error(exc, "create the artifact store", self.root) from exc
-        if not self._swept:
+        if not self._swept:  # once per process: create the folder, clear dead writers' files
+            try:
+                tmp.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _storage_error(exc, "create the artifact store", self.root) from exc
             self._sweep(tmp)
         return tmp / f"{os.getpid()}-{threading.get_ident()}-{next(_counter)}"
 

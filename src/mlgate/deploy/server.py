@@ -1,0 +1,432 @@
+"""The model server's ASGI app (Starlette) and :func:`serve`, which runs it under uvicorn.
+
+Every answer carries ``X-Request-ID`` (the client's, else a new one) and
+``X-Model-Version``; prediction answers also ``X-Model-Route``. Client mistakes
+are 4xx with a body naming the problem; an unexpected failure is a 500 with a
+one-line JSON body, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mlgate._version import __version__
+from mlgate.deploy.metrics import ServerMetrics
+from mlgate.deploy.model import ServedModel
+from mlgate.deploy.predlog import LogRecord, PredictionLog
+from mlgate.deploy.protocols import mlflow, v2
+from mlgate.deploy.routing import Routing, bucket, choose
+from mlgate.deploy.swap import AliasWatcher, ModelSlot, SwapFailure
+from mlgate.deploy.validation import BadRequest, check_frame
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from mlgate.config import Settings
+
+__all__ = ["ServeOptions", "create_app"]
+
+_log = logging.getLogger("mlgate.deploy.server")
+_JSON = "application/json"
+#: Bodies larger than this are refused with 413 before they are read (16 MiB).
+MAX_BODY = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How the server behaves: limits, routing, polling, the prediction log."""
+
+    alias: str = "production"
+    candidate_alias: str = "candidate"
+    routing: Routing = field(default_factory=Routing)
+    max_body: int = MAX_BODY
+    poll: float = 1.0
+    allow_pickle: bool = False
+    log_folder: Path | None = None
+    log_sample: float = 1.0
+    log_flush_every: float = 5.0
+
+
+def _json(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(document, separators=(",", ":")).encode()
+    return Response(body, status_code=status, headers=headers, media_type=_JSON)
+
+
+class _Server:
+    """The app's state and handlers (one instance per app)."""
+
+    def __init__(self, slot: ModelSlot, options: ServeOptions, settings: Settings | None) -> None:
+        self.slot = slot
+        self.options = options
+        self.settings = settings
+        self.metrics = ServerMetrics()
+        self.name = slot.live.primary.name
+        self.predlog: PredictionLog | None = None
+        if options.log_folder is not None and options.log_sample > 0:
+            self.predlog = PredictionLog(
+                options.log_folder,
+                sample=options.log_sample,
+                flush_every=options.log_flush_every,
+            )
+        self.shadow_pool = ThreadPoolExecutor(1, thread_name_prefix="mlgate-shadow")
+        self.watcher: AliasWatcher | None = None
+        self._set_version("primary", slot.live.primary)
+        self._set_version("candidate", slot.live.candidate)
+
+    # -- lifecycle
+
+    def _set_version(self, route: str, served: ServedModel | None) -> None:
+        self.metrics.version.labels(self.name, route).set(0 if served is None else served.version)
+
+    def _failed(self, failure: SwapFailure) -> None:
+        self.metrics.swaps.labels("failed").inc()
+
+    def _changed(self, route: str, served: ServedModel | None) -> None:
+        self.metrics.swaps.labels("swapped").inc()
+        self._set_version(route, served)
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        if self.predlog is not None:
+            self.predlog.start()
+        if self.settings is not None:
+            strategy = self.options.routing.strategy
+            self.watcher = AliasWatcher(
+                self.slot,
+                settings=self.settings,
+                name=self.name,
+                alias=self.options.alias,
+                candidate_alias=None if strategy == "direct" else self.options.candidate_alias,
+                poll=self.options.poll,
+                allow_pickle=self.options.allow_pickle,
+                on_change=self._changed,
+                on_failure=self._failed,
+            )
+            self.watcher.start()
+        try:
+            yield
+        finally:
+            if self.watcher is not None:
+                self.watcher.stop()
+            self.shadow_pool.shutdown(wait=True)
+            if self.predlog is not None:
+                self.predlog.close()
+
+    # -- helpers
+
+    def _headers(
+        self, request_id: str, served: ServedModel, route: str | None = None
+    ) -> dict[str, str]:
+        headers = {"X-Request-ID": request_id, "X-Model-Version": str(served.version)}
+        if route is not None:
+            headers["X-Model-Route"] = route
+        return headers
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.options.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise BadRequest(
+                f"the body is {int(declared)} bytes; the limit is {limit} bytes "
+                "(send fewer rows per request)",
+                status=413,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BadRequest(
+                    f"the body is over the limit of {limit} bytes (send fewer rows per request)",
+                    status=413,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _lookup(self, request: Request) -> ServedModel:
+        name = request.path_params["name"]
+        live = self.slot.live
+        if name != self.name:
+            raise BadRequest(
+                f"unknown model {name!r}; this server serves {self.name!r}", status=404
+            )
+        version = request.path_params.get("version")
+        if version is None:
+            return live.primary
+        for served in (live.primary, live.candidate):
+            if served is not None and str(served.version) == version:
+                return served
+        serving = ", ".join(str(s.version) for s in (live.primary, live.candidate) if s is not None)
+        raise BadRequest(
+            f"version {version!r} of {self.name!r} is not being served (serving: {serving})",
+            status=404,
+        )
+
+    def _log(
+        self,
+        request_id: str,
+        served: ServedModel,
+        route: str,
+        frame: pd.DataFrame,
+        outputs: list[Any],
+    ) -> None:
+        log = self.predlog
+        if log is None or not log.wants(bucket(request_id)):
+            return
+        record = LogRecord(
+            request_id=request_id,
+            at=time.time(),
+            model=served.name,
+            version=served.version,
+            route=route,
+            frame=frame,
+            outputs=outputs,
+        )
+        if not log.append(record):
+            self.metrics.logged_dropped.inc()
+
+    def _shadow(self, candidate: ServedModel, request_id: str, frame: pd.DataFrame) -> None:
+        try:
+            frame = check_frame(candidate, frame)
+            outputs = candidate.predict(frame).tolist()
+        except Exception as exc:  # a shadow's failure is logged, never seen by the client
+            _log.warning("shadow v%d failed on %s: %s", candidate.version, request_id, exc)
+            return
+        self.metrics.rows.labels("shadow").inc(len(frame))
+        self._log(request_id, candidate, "shadow", frame, outputs)
+
+    def _score(
+        self, served: ServedModel, frame: pd.DataFrame
+    ) -> tuple[pd.DataFrame, np.ndarray[Any, Any]]:
+        frame = check_frame(served, frame)
+        try:
+            return frame, served.predict(frame)
+        except (ValueError, TypeError) as exc:
+            raise BadRequest(
+                f"the model could not score the input: {exc}".splitlines()[0],
+                status=422,
+                code="INVALID_PARAMETER_VALUE",
+            ) from None
+
+    def _after(
+        self,
+        *,
+        request_id: str,
+        served: ServedModel,
+        route: str,
+        mirror: bool,
+        frame: pd.DataFrame,
+        outputs: list[Any],
+        candidate: ServedModel | None,
+    ) -> None:
+        self.metrics.rows.labels(route).inc(len(frame))
+        self._log(request_id, served, route, frame, outputs)
+        if mirror and candidate is not None:
+            asyncio.get_running_loop().run_in_executor(
+                self.shadow_pool, self._shadow, candidate, request_id, frame
+            )
+
+    def _route(self, request_id: str) -> tuple[ServedModel, str, bool, ServedModel | None]:
+        live = self.slot.live
+        route, mirror = choose(
+            self.options.routing, request_id, has_candidate=live.candidate is not None
+        )
+        served = live.candidate if route == "canary" and live.candidate else live.primary
+        return served, route, mirror, live.candidate
+
+    def _finish(self, protocol: str, route: str, status: int, started: float) -> None:
+        self.metrics.requests.labels(protocol, route, str(status)).inc()
+        self.metrics.latency.labels(protocol).observe(time.perf_counter() - started)
+        if status >= 400:
+            self.metrics.errors.labels(protocol, str(status)).inc()
+
+    # -- endpoints: KServe V2
+
+    async def live(self, request: Request) -> Response:
+        return _json({"live": True}, headers=self._plain_headers(request))
+
+    async def ready(self, request: Request) -> Response:
+        return _json({"ready": True}, headers=self._plain_headers(request))
+
+    async def server_metadata(self, request: Request) -> Response:
+        document = {"name": "mlgate", "version": __version__, "extensions": ["binary_tensor_data"]}
+        return _json(document, headers=self._plain_headers(request))
+
+    def _plain_headers(self, request: Request) -> dict[str, str]:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        return self._headers(request_id, self.slot.live.primary)
+
+    async def model_metadata(self, request: Request) -> Response:
+        try:
+            served = self._lookup(request)
+        except BadRequest as error:
+            return _json(v2.error_body(error), error.status, self._plain_headers(request))
+        return _json(v2.metadata(served), headers=self._plain_headers(request))
+
+    async def model_ready(self, request: Request) -> Response:
+        try:
+            served = self._lookup(request)
+        except BadRequest as error:
+            return _json(v2.error_body(error), error.status, self._plain_headers(request))
+        return _json({"name": served.name, "ready": True}, headers=self._plain_headers(request))
+
+    async def infer(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = request.headers.get("x-request-id") or ""
+        route = "primary"
+        served = self.slot.live.primary
+        try:
+            looked_up = self._lookup(request)
+            fixed = looked_up if "version" in request.path_params else None
+            body = await self._body(request)
+            parsed = v2.parse_infer(fixed or served, body, request.headers.get(v2.HEADER))
+            request_id = request_id or parsed.id or uuid.uuid4().hex
+            if fixed is not None:
+                served, mirror, candidate = fixed, False, None
+                route = "canary" if fixed is not self.slot.live.primary else "primary"
+            else:
+                served, route, mirror, candidate = self._route(request_id)
+            frame, predictions = self._score(served, parsed.frame)
+            results: dict[str, np.ndarray[Any, Any]] = {}
+            for name in parsed.outputs:
+                results[name] = predictions if name == "predict" else served.predict_proba(frame)
+            body_out, head_length = v2.render_infer(
+                served, parsed.id or request_id, results, parsed.binary
+            )
+            headers = self._headers(request_id, served, route)
+            media = _JSON
+            if head_length is not None:
+                headers["Inference-Header-Content-Length"] = str(head_length)
+                media = "application/octet-stream"
+            self._after(
+                request_id=request_id,
+                served=served,
+                route=route,
+                mirror=mirror,
+                frame=frame,
+                outputs=predictions.tolist(),
+                candidate=candidate,
+            )
+            self._finish("v2", route, 200, started)
+            return Response(body_out, headers=headers, media_type=media)
+        except BadRequest as error:
+            self._finish("v2", route, error.status, started)
+            headers = self._headers(request_id or uuid.uuid4().hex, served)
+            return _json(v2.error_body(error), error.status, headers)
+
+    # -- endpoints: MLflow
+
+    async def ping(self, request: Request) -> Response:
+        return _json({"status": "ok"}, headers=self._plain_headers(request))
+
+    async def version(self, request: Request) -> Response:
+        return Response(__version__, media_type="text/plain", headers=self._plain_headers(request))
+
+    async def invocations(self, request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        served, route, mirror, candidate = self._route(request_id)
+        try:
+            body = await self._body(request)
+            frame, _params = mlflow.parse_invocation(
+                served, body, request.headers.get("content-type")
+            )
+            frame, predictions = self._score(served, frame)
+            outputs = predictions.tolist()
+            response = _json(
+                {"predictions": outputs}, headers=self._headers(request_id, served, route)
+            )
+            self._after(
+                request_id=request_id,
+                served=served,
+                route=route,
+                mirror=mirror,
+                frame=frame,
+                outputs=outputs,
+                candidate=candidate,
+            )
+            self._finish("mlflow", route, 200, started)
+            return response
+        except BadRequest as error:
+            self._finish("mlflow", route, error.status, started)
+            return _json(
+                mlflow.error_body(error), error.status, self._headers(request_id, served, route)
+            )
+
+    # -- metrics and errors
+
+    async def prometheus(self, request: Request) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        return Response(self.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 404:
+            message = f"no such endpoint: {request.method} {request.url.path}"
+        elif status == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(getattr(exc, "detail", "")) or "bad request"
+        return _json({"error": message}, status, self._plain_headers(request))
+
+    async def internal_error(self, request: Request, exc: Exception) -> Response:
+        _log.error("internal error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        document = {"error": f"internal error ({type(exc).__name__}); see the server log"}
+        return _json(document, 500, self._plain_headers(request))
+
+
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def create_app(
+    model: ServedModel,
+    *,
+    options: ServeOptions | None = None,
+    settings: Settings | None = None,
+    candidate: ServedModel | None = None,
+) -> Starlette:
+    """The ASGI app serving ``model``; with ``settings`` it follows ``options.alias`` in that
+    project's registry (hot swap) and, for canary or shadow, ``options.candidate_alias``."""
+    from mlgate.deploy.swap import Live
+
+    options = options or ServeOptions()
+    server = _Server(ModelSlot(Live(primary=model, candidate=candidate)), options, settings)
+    model_paths = ["/v2/models/{name}", "/v2/models/{name}/versions/{version}"]
+    routes = [
+        Route("/v2/health/live", server.live, methods=["GET"]),
+        Route("/v2/health/ready", server.ready, methods=["GET"]),
+        Route("/v2", server.server_metadata, methods=["GET"]),
+        *[Route(p, server.model_metadata, methods=["GET"]) for p in model_paths],
+        *[Route(p + "/ready", server.model_ready, methods=["GET"]) for p in model_paths],
+        *[Route(p + "/infer", server.infer, methods=["POST"]) for p in model_paths],
+        Route("/invocations", server.invocations, methods=["POST"]),
+        Route("/ping", server.ping, methods=["GET"]),
+        Route("/health", server.ping, methods=["GET"]),
+        Route("/version", server.version, methods=["GET"]),
+        Route("/metrics", server.prometheus, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=server.lifespan,
+        exception_handlers={HTTPException: server.http_error, Exception: server.internal_error},
+    )
+    app.state.server = server
+    return app
