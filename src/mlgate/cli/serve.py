@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -47,6 +48,16 @@ def serve_cmd(
     serve(name, alias=alias, host=host, port=port, poll=poll, max_body=max_body, log=not no_log)
 
 
+def _render_decision(decision: Any, *, as_json: bool) -> None:
+    """Print a canary decision; a move left pending approval exits 6."""
+    if as_json:
+        print_json(decision)
+    else:
+        typer.echo(decision.sentence)
+    if decision.state == "pending":
+        raise typer.Exit(6)
+
+
 @deploy_app.command("promote")
 def promote_cmd(
     name: str = typer.Argument(..., help="The model whose canary is promoted."),
@@ -59,12 +70,7 @@ def promote_cmd(
     from mlgate.deploy.canary import promote
 
     decision = promote(name, alias=alias, candidate_alias=candidate, reason=reason)
-    if as_json:
-        print_json(decision)
-    else:
-        typer.echo(decision.sentence)
-    if decision.state == "pending":
-        raise typer.Exit(6)
+    _render_decision(decision, as_json=as_json)
 
 
 @deploy_app.command("abort")
@@ -79,12 +85,7 @@ def abort_cmd(
     from mlgate.deploy.canary import abort
 
     decision = abort(name, alias=alias, candidate_alias=candidate, reason=reason)
-    if as_json:
-        print_json(decision)
-    else:
-        typer.echo(decision.sentence)
-    if decision.state == "pending":
-        raise typer.Exit(6)
+    _render_decision(decision, as_json=as_json)
 
 
 @deploy_app.command("export")
