@@ -23,7 +23,6 @@ goes to ``<workdir>/pipeline-results.json``. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.metadata
 import io
 import json
@@ -42,6 +41,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import command_output, cpu_model, ensure_venv, say
+
 HERE = Path(__file__).resolve().parent
 NOOP_TARGET = 5.0  # mlgate at least 5x faster than DVC on a no-op
 OVERHEAD_TARGET = 0.5  # seconds over calling train() directly
@@ -51,11 +52,6 @@ SEED = 0
 RUN_VERDICT_CODES = (0, 1, 6)
 #: The packages the DVC pipeline's scripts need, installed at this interpreter's versions.
 DVC_VENV_PACKAGES = ("numpy", "pandas", "pyarrow", "scikit-learn")
-
-
-def say(message: str) -> None:
-    """Progress on stderr, so stdout holds only the Markdown tables."""
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- running processes ----------------------------------------------------------------------
@@ -127,29 +123,13 @@ def ensure_dvc(venv: Path) -> Path:
     pipeline's scripts import are added here, pinned to this interpreter's
     versions so both tools fit the same scikit-learn.
     """
-    python = venv / "bin" / "python"
-    dvc = venv / "bin" / "dvc"
-    if not dvc.is_file():
-        say(f"installing DVC into {venv} (once)")
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "dvc"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
     pins = [f"{name}=={importlib.metadata.version(name)}" for name in DVC_VENV_PACKAGES]
     probe = (
-        "import importlib.metadata as m, sys; "
+        "import dvc, importlib.metadata as m, sys; "
         f"sys.exit(any(m.version(p.split('==')[0]) != p.split('==')[1] for p in {pins!r}))"
     )
-    if subprocess.run([str(python), "-c", probe], capture_output=True, check=False).returncode:
-        say(f"installing {', '.join(pins)} into {venv} (once)")
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", *pins],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return dvc
+    ensure_venv(venv, probe=probe, packages=["dvc", *pins])
+    return venv / "bin" / "dvc"
 
 
 PREPARE = '''\
@@ -630,20 +610,8 @@ def fresh_tables(res: Results) -> tuple[list[str], list[str]]:
 
 
 def versions(mlgate: Path, dvc: Path | None) -> list[str]:
-    def out(cmd: Sequence[str | Path]) -> str:
-        try:
-            return subprocess.run(
-                [str(c) for c in cmd], capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "?"
-
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    out = command_output
+    cpu = cpu_model()
     pkgs = ", ".join(
         f"{name} {importlib.metadata.version(name)}" for name in ("pandas", "scikit-learn")
     )

@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import ensure_venv, say
+
 HERE = Path(__file__).resolve().parent
 
 #: The model both tools register: trained by the same code in each interpreter.
@@ -171,11 +173,6 @@ FLOOR_LOAD = textwrap.dedent(
 )
 
 
-def say(message: str) -> None:
-    """Progress on stderr, so stdout holds only the Markdown."""
-    print(message, file=sys.stderr, flush=True)
-
-
 def run_json(python: Path | str, code: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
     """Run ``code`` in ``python``; its last stdout line is JSON."""
     result = subprocess.run(
@@ -203,27 +200,11 @@ def fresh(python: Path | str, code: str, *args: str, env: dict[str, str], reps: 
 
 def ensure_mlflow(venv: Path) -> Path:
     """MLflow (and the same scikit-learn) in its own venv, created once and reused."""
-    python = venv / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", "import mlflow"], capture_output=True, check=False)
-    if python.exists() and probe.returncode == 0:
-        return python
     import sklearn
 
-    say(f"installing MLflow into {venv} (once)")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "mlflow",
-            f"scikit-learn=={sklearn.__version__}",
-        ],
-        check=True,
+    return ensure_venv(
+        venv, probe="import mlflow", packages=["mlflow", f"scikit-learn=={sklearn.__version__}"]
     )
-    return python
 
 
 def version_of(python: Path | str, module: str) -> str:

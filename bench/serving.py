@@ -41,6 +41,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from _common import ensure_venv
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -155,27 +157,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def ensure_mlflow(venv: Path) -> Path:
     """MLflow (and the same scikit-learn) in its own venv, created once and reused."""
-    python = venv / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", "import mlflow"], capture_output=True, check=False)
-    if python.exists() and probe.returncode == 0:
-        return python
     import sklearn
 
-    say(f"installing MLflow into {venv} (once)")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "mlflow",
-            f"scikit-learn=={sklearn.__version__}",
-        ],
-        check=True,
+    return ensure_venv(
+        venv, probe="import mlflow", packages=["mlflow", f"scikit-learn=={sklearn.__version__}"]
     )
-    return python
 
 
 TRAIN = """

@@ -37,6 +37,7 @@ from typing import Any
 
 import blake3
 import numpy as np
+from _common import command_output, cpu_model, ensure_venv, say
 
 HERE = Path(__file__).resolve().parent
 GIB = 1024**3
@@ -69,11 +70,6 @@ class Scale:
 
 FULL = Scale(big_bytes=GIB, n_files=10_000)
 QUICK = Scale(big_bytes=64 * MIB, n_files=1_000)
-
-
-def say(message: str) -> None:
-    """Progress on stderr, so stdout holds only the Markdown tables."""
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -324,17 +320,8 @@ def mlgate_env(project: Path) -> dict[str, str]:
 
 def ensure_dvc(venv: Path) -> Path:
     """DVC in its own venv (created once, then reused)."""
-    dvc = venv / "bin" / "dvc"
-    if dvc.is_file():
-        return dvc
-    say(f"installing DVC into {venv} (once)")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "dvc"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return dvc
+    ensure_venv(venv, probe="import dvc", packages=["dvc"])
+    return venv / "bin" / "dvc"
 
 
 def dvc_env() -> dict[str, str]:
@@ -601,20 +588,8 @@ def file_system(path: Path) -> str:
 
 
 def versions(bench: Bench) -> list[str]:
-    def out(cmd: Sequence[str | Path]) -> str:
-        try:
-            return subprocess.run(
-                [str(c) for c in cmd], capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "?"
-
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    out = command_output
+    cpu = cpu_model()
     fs = file_system(HERE)
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     dvc = out([bench.dvc, "--version"]) if bench.dvc else "not run"
