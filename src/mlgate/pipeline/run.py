@@ -13,7 +13,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,12 +51,16 @@ class RunContext:
     say: Say = lambda _msg: None
     results: dict[str, StageResult] = field(default_factory=dict)
 
-    def would_run(self, stage: str, name: str, components: Mapping[str, Any]) -> bool:
-        """Whether :meth:`stage` would compute (not forced, no stored output for it)."""
+    def _reusable(self, stage: str, name: str, fp: str) -> str | None:
+        """The digest of a stored output this stage may reuse (not forced, still stored)."""
         if stage in self.force or name in self.force:
-            return True
-        digest = self.stores.metadata.cache_get(fingerprint(stage, dict(components)))
-        return digest is None or not self.stores.artifacts.has(digest)
+            return None
+        digest = self.stores.metadata.cache_get(fp)
+        return digest if digest is not None and self.stores.artifacts.has(digest) else None
+
+    def would_run(self, stage: str, name: str, components: Mapping[str, Any]) -> bool:
+        """Whether :meth:`stage` would compute (forced, or no stored output for it)."""
+        return self._reusable(stage, name, fingerprint(stage, dict(components))) is None
 
     def stage(
         self,
@@ -73,39 +77,26 @@ class RunContext:
         fp = fingerprint(stage, components)
         started = time.perf_counter()
         now = datetime.now(UTC)
-        if cacheable and stage not in self.force and name not in self.force:
-            digest = metadata.cache_get(fp)
-            if digest is not None and artifacts.has(digest):
-                output = json.loads(artifacts.get_bytes(digest))
-                record = metadata.add_stage(
-                    StageRecord(
-                        run_id=self.run.id,
-                        name=name,
-                        stage=stage,
-                        status="cached",
-                        fingerprint=fp,
-                        components=components,
-                        started_at=now,
-                        ended_at=now,
-                        cached=True,
-                        output_digest=digest,
-                    )
-                )
-                result = StageResult(name, output, True, time.perf_counter() - started, record)
-                self.results[name] = result
-                self.say(f"  {name:<24} cached")
-                return result
-        record = metadata.add_stage(
-            StageRecord(
-                run_id=self.run.id,
-                name=name,
-                stage=stage,
-                status="running",
-                fingerprint=fp,
-                components=components,
-                started_at=now,
-            )
+        base = StageRecord(
+            run_id=self.run.id,
+            name=name,
+            stage=stage,
+            status="running",
+            fingerprint=fp,
+            components=components,
+            started_at=now,
         )
+        digest = self._reusable(stage, name, fp) if cacheable else None
+        if digest is not None:
+            output = json.loads(artifacts.get_bytes(digest))
+            record = metadata.add_stage(
+                replace(base, status="cached", ended_at=now, cached=True, output_digest=digest)
+            )
+            result = StageResult(name, output, True, time.perf_counter() - started, record)
+            self.results[name] = result
+            self.say(f"  {name:<24} cached")
+            return result
+        record = metadata.add_stage(base)
         self.say(f"  {name:<24} running…")
         try:
             output = compute()
