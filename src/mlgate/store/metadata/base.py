@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mlgate.store.metadata.base_loop import LoopRecords
 from mlgate.store.metadata.base_registry import RegistryRecords
 from mlgate.store.metadata.base_runs import RunRecords
 
@@ -44,7 +45,7 @@ class StatEntry:
     digest: str
 
 
-class MetadataStore(RegistryRecords, RunRecords, ABC):
+class MetadataStore(RegistryRecords, RunRecords, LoopRecords, ABC):
     """mlgate's records. Later rooms (runs, registry, audit) add their methods here."""
 
     #: The database URL with any password masked.

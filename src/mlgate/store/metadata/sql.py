@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from mlgate.errors import NotFoundError, UsageError
 from mlgate.store.metadata.base import MetadataStore, SnapshotRecord, StatEntry
+from mlgate.store.metadata.sql_loop import LoopSql
 from mlgate.store.metadata.sql_registry import RegistrySql
 from mlgate.store.metadata.sql_runs import RunsSql
 from mlgate.store.metadata.tables import snapshot_names, snapshots, stat_cache
@@ -51,7 +52,7 @@ _HEX = re.compile(r"[0-9a-f]+")
 _INT64 = 1 << 63
 
 
-class SqlMetadataStore(RegistrySql, RunsSql, MetadataStore):
+class SqlMetadataStore(RegistrySql, RunsSql, LoopSql, MetadataStore):
     """The metadata store over a SQLAlchemy engine whose schema is at the head revision.
 
     Build it with :func:`mlgate.store.metadata.open_metadata`, which connects,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -33,9 +34,11 @@ __all__ = [
     "approvals",
     "audit_head",
     "audit_log",
+    "labels",
     "metadata",
     "model_aliases",
     "model_versions",
+    "monitor_windows",
     "registered_models",
     "run_stages",
     "runs",
@@ -43,6 +46,7 @@ __all__ = [
     "snapshots",
     "stage_cache",
     "stat_cache",
+    "trigger_state",
 ]
 
 
@@ -309,4 +313,46 @@ stage_cache = Table(
     Column("output_digest", String(64), nullable=False),
     Column("run_id", String(40), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# --- the loop: labels, monitoring windows, trigger bookkeeping ---------------------------
+
+labels = Table(
+    "labels",
+    metadata,
+    Column("model", String(255), primary_key=True),
+    Column("request_id", String(255), primary_key=True),
+    Column("row", Integer, primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("actor", String(255)),
+    Index("ix_labels_model_received", "model", "received_at"),
+)
+
+monitor_windows = Table(
+    "monitor_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("route", String(16), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("labelled", Integer, nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("alerts", JSON, nullable=False),
+    Column("computed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("model", "version", "route", "key", name="uq_monitor_windows_key"),
+    Index("ix_monitor_windows_model_end", "model", "end"),
+)
+
+trigger_state = Table(
+    "trigger_state",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
