@@ -53,7 +53,7 @@ def _root(
 
 def _register() -> None:
     # Each module only defines commands; importing it costs typer alone.
-    from mlgate.cli import ci, data, models, project, quickstart, runs, serve
+    from mlgate.cli import ci, data, models, project, quickstart, runs, serve, watch
 
     project.register(app)
     runs.register(app)
@@ -62,6 +62,7 @@ def _register() -> None:
     models.register(app)
     serve.register(app)
     ci.register(app)
+    watch.register(app)
 
 
 _register()

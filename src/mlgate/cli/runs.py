@@ -24,12 +24,27 @@ def run_cmd(
         False, "--no-wait", help="Refuse instead of waiting when another run holds the project."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run record as JSON."),
+    queue: bool = typer.Option(
+        False, "--queue", help="Queue the run for `mlgate watch` instead of running it now."
+    ),
+    reason: str | None = typer.Option(None, "--reason", help="Why (recorded with the run)."),
 ) -> None:
     """Run the pipeline: snapshot → check → train → evaluate → gate → register → deploy."""
     from mlgate.pipeline.api import run
 
+    if queue:
+        from mlgate.triggers._queue import queue_manual
+
+        record, merged = queue_manual(reason=reason)
+        if as_json:
+            print_json(record)
+        else:
+            typer.echo(f"added to queued run {record.id}" if merged else f"run {record.id} queued")
+            typer.echo("`mlgate watch` (or `mlgate watch --once`) runs it.")
+        return
     say = (lambda _m: None) if as_json else typer.echo
-    outcome = run(force=force, wait=not no_wait, say=say)
+    evidence = {"reason": reason} if reason else None
+    outcome = run(force=force, wait=not no_wait, say=say, evidence=evidence)
     if as_json:
         print_json(outcome.run)
     elif outcome.run.summary.get("verdict_sentence"):

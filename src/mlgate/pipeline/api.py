@@ -58,11 +58,15 @@ def run(
     force: Iterable[str] = (),
     wait: bool = True,
     say: Say = lambda _msg: None,
+    queued: str | None = None,
 ) -> RunOutcome:
     """Run the project's pipeline once; returns how it ended (it never raises for a
     run that started: a failure is recorded on the run and in the exit code).
 
-    Errors before the run starts (bad spec, lock held with ``wait=False``) raise.
+    ``queued`` runs a run from the queue (made by a trigger, see :mod:`mlgate.triggers`)
+    instead of a new one; its trigger and evidence are the queued run's.
+    Errors before the run starts (bad spec, lock held with ``wait=False``, a queued run
+    that another process took) raise.
     """
     from mlgate.registry.identity import current_actor
     from mlgate.spec import load_spec
@@ -70,7 +74,15 @@ def run(
     settings = settings or Settings.load()
     chosen = _check_force(force)
     spec = load_spec(project=settings.project)
-    run_id = new_run_id()
+    if queued is None and trigger == "manual" and not spec.triggers.manual:
+        from mlgate.errors import UsageError
+
+        raise UsageError(
+            "runs by hand are turned off for this project (triggers.manual: false)",
+            where=str(settings.project / "mlgate.yaml"),
+            hint="Let `mlgate watch` start runs, or set triggers.manual: true.",
+        )
+    run_id = queued or new_run_id()
     with open_stores(settings) as stores, ProjectLock(settings.state_dir) as lock:
         reap_stale_runs(stores.metadata)
         acquired = lock.try_acquire(run_id=run_id)
@@ -80,23 +92,40 @@ def run(
                 where=str(lock.path),
                 hint="Wait for it to finish, or drop --no-wait to queue behind it.",
             )
-        record = stores.metadata.create_run(
-            new_run_record(
-                run_id=run_id,
-                trigger=trigger,
-                evidence=evidence or {},
-                actor=current_actor(settings),
-                executor=spec.executor.kind,
+        if queued is None:
+            record = stores.metadata.create_run(
+                new_run_record(
+                    run_id=run_id,
+                    trigger=trigger,
+                    evidence=evidence or {},
+                    actor=current_actor(settings),
+                    executor=spec.executor.kind,
+                )
             )
-        )
+        else:
+            record = _queued_run(stores, queued)
+            trigger = record.trigger
         if not acquired:
             say(f"run {run_id} queued: waiting for {lock.holder()} to finish…")
             lock.acquire(run_id=run_id)
             reap_stale_runs(stores.metadata)
         now = datetime.now(UTC)
-        record = stores.metadata.update_run(
-            run_id, status="running", started_at=now, heartbeat_at=now
-        )
+        if queued is None:
+            record = stores.metadata.update_run(
+                run_id, status="running", started_at=now, heartbeat_at=now
+            )
+        else:
+            import os
+            import socket
+
+            if not stores.metadata.claim_run(
+                run_id, started_at=now, heartbeat_at=now, pid=os.getpid(), host=socket.gethostname()
+            ):
+                raise ConflictError(
+                    f"run {run_id} is no longer queued: another process took or cancelled it",
+                    hint="See `mlgate show " + run_id + "`.",
+                )
+            record = stores.metadata.update_run(run_id, executor=spec.executor.kind)
         say(f"run {run_id} ({trigger})")
         ctx = RunContext(stores=stores, run=record, force=chosen, say=say)
         with Heartbeat(stores.metadata, run_id):
@@ -135,6 +164,17 @@ def run(
         )
         say(f"run {run_id} {status}")
         return RunOutcome(_with_reports(stores, record, say), STATUS_EXIT.get(status, 0))
+
+
+def _queued_run(stores: Any, run_id: str) -> RunRecord:
+    record: RunRecord | None = stores.metadata.get_run(run_id)
+    if record is None or record.status != "queued":
+        state = "does not exist" if record is None else f"is {record.status}"
+        raise ConflictError(
+            f"run {run_id} {state}: only a queued run can be started from the queue",
+            hint="`mlgate runs --status queued` lists the queue.",
+        )
+    return record
 
 
 def _with_reports(stores: Any, record: RunRecord, say: Say) -> RunRecord:

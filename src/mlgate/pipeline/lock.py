@@ -22,8 +22,8 @@ __all__ = ["ProjectLock"]
 class ProjectLock:
     """The project's run lock; use ``try_acquire``/``acquire``, or ``with`` to block."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "run.lock"
+    def __init__(self, state_dir: Path, *, name: str = "run.lock") -> None:
+        self.path = state_dir / name
         self._fd: int | None = None
 
     def _open(self) -> int:
@@ -45,7 +45,9 @@ class ProjectLock:
             info = json.loads(self.path.read_text() or "{}")
         except (OSError, ValueError):
             return "another mlgate process"
-        return f"run {info.get('run', '?')} (pid {info.get('pid', '?')})"
+        holder = info.get("run", "?")
+        what = f"run {holder}" if self.path.name == "run.lock" else str(holder)
+        return f"{what} (pid {info.get('pid', '?')})"
 
     def try_acquire(self, *, run_id: str) -> bool:
         """Take the lock if it is free; False if another process holds it."""

@@ -38,7 +38,11 @@ def _stale_reason(run: RunRecord, now: datetime) -> str | None:
 
 
 def reap_stale_runs(metadata: MetadataStore) -> list[RunRecord]:
-    """Mark running runs whose process is gone as ``error``; returns the runs changed."""
+    """Mark running runs whose process is gone as ``error``, and runs that were waiting for
+    the project lock in a process that is gone as ``cancelled``; returns the runs changed.
+
+    Runs in the trigger queue belong to no process (``pid`` is empty) and stay queued.
+    """
     now = datetime.now(UTC)
     reaped = []
     for run in metadata.list_runs(status="running"):
@@ -46,6 +50,16 @@ def reap_stale_runs(metadata: MetadataStore) -> list[RunRecord]:
         if reason is not None:
             reaped.append(
                 metadata.update_run(run.id, status="error", ended_at=now, error=f"stale: {reason}")
+            )
+    for run in metadata.list_runs(status="queued"):
+        if run.pid is not None and run.host == socket.gethostname() and not pid_alive(run.pid):
+            reaped.append(
+                metadata.update_run(
+                    run.id,
+                    status="cancelled",
+                    ended_at=now,
+                    error=f"its process (pid {run.pid}) ended while it waited for the project lock",
+                )
             )
     return reaped
 

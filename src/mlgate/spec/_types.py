@@ -28,6 +28,7 @@ __all__ = [
     "ModelName",
     "Seed",
     "Target",
+    "cron_fields",
     "invalid",
     "parse_cron",
     "parse_duration",
@@ -238,21 +239,49 @@ def _cron_value(text: str, field: str, low: int, high: int, names: tuple[str, ..
     return number
 
 
-def _cron_field(text: str, field: str, low: int, high: int, names: tuple[str, ...]) -> None:
+def _cron_field(text: str, field: str, low: int, high: int, names: tuple[str, ...]) -> set[int]:
+    """The values a cron field matches (ValueError naming the problem)."""
+    values: set[int] = set()
     for part in text.split(","):
         base, slash, step = part.partition("/")
         if slash and (not step.isdigit() or int(step) == 0):
             raise ValueError(f"the {field} field has the step {step!r}; use a positive number")
+        stride = int(step) if slash else 1
         if base == "*":
+            values.update(range(low, high + 1, stride))
             continue
         start, dash, end = base.partition("-")
         if not start:
             raise ValueError(f"the {field} field has an empty value in {text!r}")
         first = _cron_value(start, field, low, high, names)
+        last = first if not dash and not slash else high
         if dash:
             last = _cron_value(end, field, low, high, names)
             if last < first:
                 raise ValueError(f"the {field} range {base!r} runs backwards")
+        values.update(range(first, last + 1, stride))
+    return values
+
+
+def cron_fields(expression: str) -> tuple[frozenset[int], ...]:
+    """The minutes, hours, days of month, months and days of week (0 = Sunday) a cron
+    expression matches, plus whether day-of-month and day-of-week were both restricted
+    (then a day matches either, as in Vixie cron): ``(*fields, restricted)``.
+
+    >>> minute, hour, *_ = cron_fields("*/20 3 * * *")
+    >>> sorted(minute), sorted(hour)
+    ([0, 20, 40], [3])
+    """
+    text = parse_cron(expression)
+    text = _MACROS.get(text, text)
+    parts = text.split(" ")
+    sets = [
+        frozenset(_cron_field(value, field, low, high, names))
+        for value, (field, low, high, names) in zip(parts, _FIELDS, strict=True)
+    ]
+    sets[4] = frozenset(d % 7 for d in sets[4])  # 7 is Sunday too
+    both = parts[2] != "*" and parts[4] != "*"
+    return (*sets, frozenset({1}) if both else frozenset())
 
 
 def parse_cron(expression: str) -> str:
