@@ -53,7 +53,7 @@ def _root(
 
 def _register() -> None:
     # Each module only defines commands; importing it costs typer alone.
-    from mlgate.cli import ci, data, models, project, quickstart, runs, serve, watch
+    from mlgate.cli import ci, data, models, monitor, project, quickstart, runs, serve, watch
 
     project.register(app)
     runs.register(app)
@@ -61,6 +61,7 @@ def _register() -> None:
     app.add_typer(data.app, name="data")
     models.register(app)
     serve.register(app)
+    monitor.register(app)
     ci.register(app)
     watch.register(app)
 

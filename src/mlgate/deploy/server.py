@@ -370,6 +370,36 @@ class _Server:
                 mlflow.error_body(error), error.status, self._headers(request_id, served, route)
             )
 
+    # -- delayed labels
+
+    async def feedback(self, request: Request) -> Response:
+        """Store delayed labels (see :mod:`mlgate.deploy.feedback`) off the event loop."""
+        from starlette.concurrency import run_in_threadpool
+
+        from mlgate.deploy.feedback import parse_feedback
+        from mlgate.errors import MlgateError
+        from mlgate.monitor._labels import record_labels
+
+        headers = self._plain_headers(request)
+        try:
+            self._lookup(request)
+            if self.settings is None:
+                raise BadRequest(
+                    "this server has no project to keep labels in (serve it with mlgate serve)",
+                    status=503,
+                )
+            rows = parse_feedback(await self._body(request))
+            try:
+                written = await run_in_threadpool(record_labels, self.settings, self.name, rows)
+            except MlgateError as exc:
+                message = f"the labels could not be stored: {exc.render()}"
+                raise BadRequest(message, status=503) from None
+        except BadRequest as error:
+            return _json(v2.error_body(error), error.status, headers)
+        document = {"received": len(rows), "inserted": written.inserted}
+        document["replaced"] = written.replaced
+        return _json(document, headers=headers)
+
     # -- metrics and errors
 
     async def prometheus(self, request: Request) -> Response:
@@ -417,6 +447,7 @@ def create_app(
         *[Route(p, server.model_metadata, methods=["GET"]) for p in model_paths],
         *[Route(p + "/ready", server.model_ready, methods=["GET"]) for p in model_paths],
         *[Route(p + "/infer", server.infer, methods=["POST"]) for p in model_paths],
+        Route("/v2/models/{name}/feedback", server.feedback, methods=["POST"]),
         Route("/invocations", server.invocations, methods=["POST"]),
         Route("/ping", server.ping, methods=["GET"]),
         Route("/health", server.ping, methods=["GET"]),

@@ -63,6 +63,12 @@ class LoopRecords(ABC):
         """``(request_id, row, value)`` of the model's labels (all, or of these requests)."""
 
     @abstractmethod
+    def get_label_records(
+        self, model: str, request_ids: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, int, Any, datetime]]:
+        """``(request_id, row, value, received_at)``: labels with the time they arrived."""
+
+    @abstractmethod
     def count_labels(self, model: str) -> int:
         """How many labels the model has."""
 

@@ -81,19 +81,26 @@ class LoopSql:
         self, model: str, request_ids: Iterable[str] | None = None
     ) -> Iterator[tuple[str, int, Any]]:
         """``(request_id, row, value)`` of the model's labels (all, or of these requests)."""
-        columns = (labels.c.request_id, labels.c.row, labels.c.value)
+        for rid, row, value, _ in self.get_label_records(model, request_ids):
+            yield rid, row, value
+
+    def get_label_records(
+        self, model: str, request_ids: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, int, Any, datetime]]:
+        """``(request_id, row, value, received_at)`` of the model's labels."""
+        columns = (labels.c.request_id, labels.c.row, labels.c.value, labels.c.received_at)
         with self._read() as connection:
             if request_ids is None:
                 query = select(*columns).where(labels.c.model == model)
-                for rid, row, value in connection.execute(query):
-                    yield rid, int(row), value
+                for rid, row, value, received in connection.execute(query):
+                    yield rid, int(row), value, received
                 return
             for chunk in _chunks(sorted(set(request_ids))):
                 query = select(*columns).where(
                     labels.c.model == model, labels.c.request_id.in_(chunk)
                 )
-                for rid, row, value in connection.execute(query):
-                    yield rid, int(row), value
+                for rid, row, value, received in connection.execute(query):
+                    yield rid, int(row), value, received
 
     def count_labels(self, model: str) -> int:
         """How many labels the model has."""

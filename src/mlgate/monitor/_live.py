@@ -1,0 +1,159 @@
+"""Live performance: the spec's metrics on the labelled rows of a window, with intervals.
+
+The prediction log keeps each row's predicted label (or value), not the class scores, so
+metrics that need scores (roc_auc, log_loss, brier) are left out with a note; custom
+metrics are left out too (they would run user code inside the monitor). Intervals come
+from :func:`mlgate.validate.bootstrap.bootstrap_metric` on the window's labelled rows,
+at the spec's ``confidence`` with evaluate's bootstrap settings. A window with fewer
+than :data:`MIN_LABELLED` labelled rows gets no metrics: an interval from a handful of
+rows says little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import MlgateError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mlgate.monitor._config import MonitorConfig
+    from mlgate.validate.bootstrap import Interval
+    from mlgate.validate.metrics import Predictions
+
+__all__ = ["MIN_LABELLED", "difference", "live_metrics", "live_predictions", "metric_names"]
+
+#: Labelled rows a window needs before its metrics are computed.
+MIN_LABELLED = 20
+
+
+def metric_names(config: MonitorConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The evaluate metrics that can be computed from logged outputs, and notes on the rest."""
+    from mlgate.validate.metrics import METRICS
+
+    names: list[str] = []
+    notes: list[str] = []
+    for name in config.metrics:
+        spec = METRICS.get(name)
+        if spec is None:
+            notes.append(f"the custom metric {name} is not computed on live traffic")
+        elif spec.needs_score:
+            notes.append(f"{name} needs class scores, which the prediction log does not keep")
+        elif config.task in spec.tasks:
+            names.append(name)
+    return tuple(names), tuple(notes)
+
+
+def _numbers(values: Sequence[Any]) -> np.ndarray[Any, Any]:
+    import numpy as np
+    import pandas as pd
+
+    series = pd.Series(np.asarray(values, dtype=object))
+    bools = series.map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
+    numbers = np.array(pd.to_numeric(series, errors="coerce"), dtype="float64")
+    numbers[bools] = np.nan
+    return numbers
+
+
+def live_predictions(
+    y_true: Sequence[Any], y_pred: Sequence[Any], *, task: str
+) -> tuple[Predictions | None, int]:
+    """Labels and predictions as :class:`Predictions` (classes compared as numbers when both
+    sides are numbers, else as text), and how many rows had to be left out."""
+    import numpy as np
+
+    from mlgate.monitor._log import canonical_labels
+    from mlgate.validate.metrics import Predictions
+
+    if not y_true:
+        return None, 0
+    truth, pred = _numbers(y_true), _numbers(y_pred)
+    if task == "regression":
+        keep = np.isfinite(truth) & np.isfinite(pred)
+        dropped = int((~keep).sum())
+        if not keep.any():
+            return None, dropped
+        return Predictions(truth[keep], pred[keep]), dropped
+    if np.isfinite(truth).all() and np.isfinite(pred).all():
+        return Predictions(truth, pred), 0
+    return Predictions(canonical_labels(y_true), canonical_labels(y_pred)), 0
+
+
+def _interval(result: Any, config: MonitorConfig) -> Interval:
+    return result.interval(config.confidence, method=config.method)  # type: ignore[no-any-return]
+
+
+def live_metrics(
+    y_true: Sequence[Any], y_pred: Sequence[Any], *, config: MonitorConfig, names: Sequence[str]
+) -> tuple[dict[str, Interval], list[str]]:
+    """Each metric in ``names`` with its interval, and notes (too few rows, undefined)."""
+    from mlgate.validate.bootstrap import bootstrap_metric
+
+    notes: list[str] = []
+    predictions, dropped = live_predictions(y_true, y_pred, task=config.task)
+    if dropped:
+        notes.append(f"{dropped} labelled row(s) left out: the label or prediction is no number")
+    if predictions is None or not names:
+        return {}, notes
+    if predictions.n < MIN_LABELLED:
+        notes.append(
+            f"only {predictions.n} labelled row(s): live metrics need at least {MIN_LABELLED}"
+        )
+        return {}, notes
+    metrics: dict[str, Interval] = {}
+    for name in names:
+        try:
+            result = bootstrap_metric(
+                name,
+                predictions,
+                task=config.task,  # type: ignore[arg-type]
+                resamples=config.resamples,
+                seed=config.seed,
+                threads=1,
+            )
+        except MlgateError as exc:
+            notes.append(f"{name}: {exc.message}")
+            continue
+        metrics[name] = _interval(result.challenger, config)
+    return metrics, notes
+
+
+def difference(
+    metric: str, canary: Predictions, primary: Predictions, *, config: MonitorConfig
+) -> tuple[Interval, Interval, Interval, bool]:
+    """The canary's and the primary's metric and their difference *as an improvement*
+    (canary - primary when larger is better, primary - canary otherwise), from an
+    unpaired two-sample bootstrap: each side is resampled on its own rows with its own
+    stream, and the difference's percentile interval is read off the paired-up
+    resampled values. The last item says whether larger is better."""
+    import math
+
+    import numpy as np
+
+    from mlgate.validate.bootstrap import Interval, bootstrap_metric, percentile_interval
+
+    runs = [
+        bootstrap_metric(
+            metric,
+            side,
+            task=config.task,  # type: ignore[arg-type]
+            resamples=config.resamples,
+            seed=config.seed + offset,
+            threads=1,
+        )
+        for offset, side in ((0, canary), (1, primary))
+    ]
+    higher = runs[0].higher_is_better
+    sign = 1.0 if higher else -1.0
+    a, b = runs[0].challenger, runs[1].challenger
+    size = min(len(a.distribution), len(b.distribution))
+    estimate = sign * (a.estimate - b.estimate)
+    if size == 0 or not math.isfinite(estimate):
+        diff = Interval(estimate, math.nan, math.nan, config.confidence, "percentile")
+    else:
+        values = sign * (a.distribution[:size] - b.distribution[:size])
+        low, high = percentile_interval(np.asarray(values), confidence=config.confidence)
+        diff = Interval(estimate, low, high, config.confidence, "percentile")
+    return _interval(a, config), _interval(b, config), diff, higher
