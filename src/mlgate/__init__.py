@@ -14,6 +14,7 @@ from mlgate._version import __version__
 
 if TYPE_CHECKING:
     from mlgate import data as data
+    from mlgate import monitor as monitor
     from mlgate import registry as registry
     from mlgate.config import Settings as Settings
     from mlgate.errors import (
@@ -52,10 +53,13 @@ if TYPE_CHECKING:
     from mlgate.errors import (
         UsageError as UsageError,
     )
+    from mlgate.monitor import add_labels as add_labels
     from mlgate.pipeline.api import run as run
     from mlgate.pipeline.verify import verify as verify
     from mlgate.project import init as init
     from mlgate.spec import load_spec as load_spec
+    from mlgate.triggers import evaluate_triggers as evaluate_triggers
+    from mlgate.triggers import watch as watch
 
 __all__ = [
     "ApprovalRequired",
@@ -72,12 +76,16 @@ __all__ = [
     "TrainingError",
     "UsageError",
     "__version__",
+    "add_labels",
     "data",
+    "evaluate_triggers",
     "init",
     "load_spec",
+    "monitor",
     "registry",
     "run",
     "verify",
+    "watch",
 ]
 
 _LAZY: dict[str, str] = {
@@ -88,6 +96,10 @@ _LAZY: dict[str, str] = {
     "registry": "mlgate.registry",
     "run": "mlgate.pipeline.api",
     "verify": "mlgate.pipeline.verify",
+    "add_labels": "mlgate.monitor",
+    "monitor": "mlgate.monitor",
+    "evaluate_triggers": "mlgate.triggers",
+    "watch": "mlgate.triggers",
     **dict.fromkeys(
         (
             "ApprovalRequired",

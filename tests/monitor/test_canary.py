@@ -135,3 +135,18 @@ def test_nothing_to_decide_without_a_canary(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="the canary cannot be judged on 'roc_auc'"):
         decide_canary(NAME, settings=settings)
     assert _aliases(settings) == {"production": 1, "candidate": 2}
+
+
+def test_the_daemon_promotes_a_better_canary_and_logs_the_decision(tmp_path: Path) -> None:
+    from mlgate.triggers import watch
+
+    settings = _canary(tmp_path, (0.7, 0.92))
+    lines: list[str] = []
+    result = watch(settings=settings, once=True, say=lines.append)
+    (decision,) = [d for d in result.decisions if d.kind == "canary"]
+    assert decision.action == "canary"
+    assert decision.evidence["decision"] == "promote"
+    assert "production of churn now points at v2" in decision.sentence
+    assert any("canary: " in line and "v2" in line for line in lines)
+    assert _aliases(settings)["production"] == 2
+    assert result.runs == ()
