@@ -135,13 +135,19 @@ def watch(
     stop: threading.Event | None = None,
 ) -> WatchResult:
     """Watch the project: evaluate triggers and run the queue every ``interval`` seconds
-    until ``stop`` is set (or a signal arrives); with ``once``, one round only."""
+    until ``stop`` is set (or a signal arrives); with ``once``, one round only.
+
+    Every decision that fired or changed is passed to ``say`` with a UTC time stamp
+    (a trigger that stays quiet is said once). The result holds the decisions and
+    runs of a ``once`` round; of a long watch, the last round's decisions and runs.
+    """
     from mlgate.pipeline.lock import ProjectLock
 
     settings = settings or Settings.load()
     stop = stop or threading.Event()
     decisions: list[Decision] = []
     ran: list[RanRun] = []
+    said: dict[str, str] = {}
 
     def stamped(message: str) -> None:
         say(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} {message}")
@@ -158,8 +164,16 @@ def watch(
         while True:
             try:
                 _reap(settings, stamped)
-                decisions += evaluate_triggers(settings, say=stamped)
-                ran += _run_queue(settings, stop, stamped)
+                round_ = evaluate_triggers(settings)
+                for decision in round_:
+                    # A daemon repeats "nothing new" every round: say it when it changes.
+                    if decision.action != "quiet" or said.get(decision.kind) != decision.sentence:
+                        stamped(f"{decision.kind}: {decision.sentence}")
+                    said[decision.kind] = decision.sentence
+                runs = _run_queue(settings, stop, stamped)
+                # Keep what a caller can use: everything with --once, the last round else.
+                decisions = [*decisions, *round_] if once else round_
+                ran = [*ran, *runs] if once else (runs or ran)
             except KeyboardInterrupt:
                 stamped("interrupted")
                 break
