@@ -72,9 +72,9 @@ def dump(db: Path) -> list[str]:
 def _reset_postgres(url: str) -> None:
     engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
-        connection.execute(
-            text("DROP TABLE IF EXISTS stat_cache, snapshot_names, snapshots, alembic_version")
-        )
+        # Every table of every revision, whatever a previous test left.
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 
