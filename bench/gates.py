@@ -1,6 +1,6 @@
 """Benchmark: mlgate's statistical gates against the point-comparison rule, and their speed.
 
-    python bench/gates.py [--trials 200] [--quick]
+    python bench/gates.py [--trials 200] [--quick] [--speed]
 
 (a) Challengers exactly as good as the champion *in distribution*: the same
     model class and recipe, each trained on its own bootstrap resample of the
@@ -218,13 +218,8 @@ def speed_study(rows: int, resamples: int, repeats: int) -> str:
     y = y_pop[:rows]
     everything = np.arange(rows)
     chal, champ = (f.on(y, everything) for f in fits)
-    lines = [
-        f"### (c) speed: paired bootstrap, {rows:,} rows × {resamples:,} resamples\n",
-        f"Best of {repeats} runs, this machine: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}.\n",
-        "| metric | threads | seconds |",
-        "| --- | ---: | ---: |",
-    ]
+    load_before = os.getloadavg()[0]
+    table = []
     for metric in ("accuracy", "roc_auc"):
         for threads in (1, None):
             best = float("inf")
@@ -234,22 +229,35 @@ def speed_study(rows: int, resamples: int, repeats: int) -> str:
                 best = min(best, time.perf_counter() - started)
             shown = "1" if threads == 1 else f"{min(4, os.cpu_count() or 1)} (default)"
             log(f"(c) {metric}, threads {shown}: {best:.3f} s")
-            lines.append(f"| {metric} | {shown} | {best:.3f} |")
-    return "\n".join(lines)
+            table.append(f"| {metric} | {shown} | {best:.3f} |")
+    return "\n".join(
+        [
+            f"### (c) speed: paired bootstrap, {rows:,} rows × {resamples:,} resamples\n",
+            f"Best of {repeats} runs, this machine: "
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, numpy {np.__version__}; load average "
+            f"(1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after.\n",
+            "| metric | threads | seconds |",
+            "| --- | ---: | ---: |",
+            *table,
+        ]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200, help="challengers in (a) and (b)")
     parser.add_argument("--quick", action="store_true", help="50 trials, fewer sizes")
+    parser.add_argument("--speed", action="store_true", help="only (c), the speed (~30 s)")
     args = parser.parse_args()
     trials = 50 if args.quick else args.trials
     sizes = [1_000, 5_000] if args.quick else [1_000, 2_000, 5_000, 10_000, 20_000]
     started = time.perf_counter()
-    print(null_study(trials, holdout=5_000))
-    print()
-    print(power_study(trials, sizes))
-    print()
+    if not args.speed:
+        print(null_study(trials, holdout=5_000))
+        print()
+        print(power_study(trials, sizes))
+        print()
     print(speed_study(100_000, 2_000, repeats=1 if args.quick else 3))
     log(f"done in {time.perf_counter() - started:.0f} s")
 

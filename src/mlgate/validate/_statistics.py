@@ -9,8 +9,10 @@ same rows (champion, challenger, one column per training seed):
   per-row numbers (accuracy, F1 from true/false positives, R² from sums of y,
   y² and squared errors, …): ``values = combine(W @ M)``, one matrix product.
 * :class:`AUCStatistic`: the area under the ROC curve as a weighted
-  Mann–Whitney statistic, from one sort per model and cumulative sums of the
-  resampled weights.
+  Mann–Whitney statistic, from one sort per model (done once, before
+  resampling) and one running sum of the resampled weights per model and
+  resample; two resamples share each 64-bit running sum (see
+  :meth:`_Ranking.auc`).
 * :class:`CustomStatistic`: a user's ``module:function``, called once per
   resample (the only path with a Python loop over resamples: the function is a
   black box).
@@ -22,6 +24,8 @@ draw exact multinomial counts over the distinct rows instead of over all rows.
 
 from __future__ import annotations
 
+import functools
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,6 +36,7 @@ import numpy.typing as npt
 __all__ = [
     "AUCStatistic",
     "Combine",
+    "Counts",
     "CustomStatistic",
     "FloatArray",
     "IntArray",
@@ -41,6 +46,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+#: Row weights (resample counts) of any integer dtype and memory layout.
+Counts = npt.NDArray[np.integer[Any]]
 #: Sums of the per-row columns, shape (..., p) → metric values, shape (...).
 Combine = Callable[[FloatArray], FloatArray]
 
@@ -52,10 +59,22 @@ class Statistic(ABC):
     m: int
     #: Whether chunks of resamples may be evaluated in parallel threads.
     thread_safe: bool = True
+    #: How many resamples :meth:`resampled` is best given per call, so that its
+    #: working set stays in cache (None: as many as a chunk of the bootstrap holds).
+    batch: int | None = None
 
     @abstractmethod
-    def values(self, weights: IntArray) -> FloatArray:
+    def values(self, weights: Counts) -> FloatArray:
         """Metric values for weights of shape (c, n): shape (c, m); NaN where undefined."""
+
+    def resampled(self, rng: np.random.Generator, resamples: int) -> FloatArray:
+        """Metric values of bootstrap resamples, each n row numbers drawn with
+        ``rng.integers(0, n)``, one resample after the other: shape (resamples, m).
+
+        numpy's generators give the same numbers however a draw is split into
+        calls, so the values depend on the generator's state only.
+        """
+        return self.values(_counts(rng, resamples, self.n))
 
     @abstractmethod
     def leave_one_out(self, counts: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -91,7 +110,7 @@ class SumsStatistic(Statistic):
         self.discrete = discrete
         self.n, self.m, self.p = columns.shape
 
-    def values(self, weights: IntArray) -> FloatArray:
+    def values(self, weights: Counts) -> FloatArray:
         flat = self.columns.reshape(self.n, self.m * self.p)
         sums = weights.astype(np.float64) @ flat
         return self.combine(sums.reshape(-1, self.m, self.p))
@@ -107,6 +126,31 @@ class SumsStatistic(Statistic):
         return SumsStatistic(self.columns[rows], self.combine, discrete=self.discrete)
 
 
+#: Two resamples share 64-bit lanes while each one's total weight is below this, so
+#: that a lane's int32 halves can hold a running sum, or the sum of two (ties).
+LANE_LIMIT = 2**30
+_INT32, _UINT32 = 2**31, 2**32
+#: Which int32 half of a 64-bit lane holds the first of its two resamples.
+_FIRST = 0 if sys.byteorder == "little" else 1
+#: Rows × pairs of resamples that AUC evaluates per call: 1 MiB of 64-bit lanes.
+_LANE_CELLS = 1 << 17
+#: From this many rows on, counts and running sums are made one resample (or one
+#: pair) at a time: in cache, and in numpy calls that let other threads run.
+_ROW_COUNTS = 1 << 12
+
+
+def _counts(rng: np.random.Generator, resamples: int, n: int) -> IntArray:
+    """Bootstrap resamples as counts (resamples, n): how often each of the n rows is
+    drawn in n draws of ``rng.integers(0, n)``, one resample after the other."""
+    if n < _ROW_COUNTS:
+        cells = rng.integers(0, n, size=(resamples, n)) + (np.arange(resamples) * n)[:, None]
+        return np.bincount(cells.reshape(-1), minlength=resamples * n).reshape(resamples, n)
+    counts = np.empty((resamples, n), dtype=np.int64)
+    for resample in range(resamples):  # one at a time: the draws stay in cache
+        counts[resample] = np.bincount(rng.integers(0, n, size=n), minlength=n)
+    return counts
+
+
 def _rows(rows: IntArray) -> IntArray | slice:
     """A slice when the rows are consecutive (a view, no copy), else the row numbers."""
     if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
@@ -114,10 +158,50 @@ def _rows(rows: IntArray) -> IntArray | slice:
     return rows
 
 
-def _gather(weights: IntArray, rows: IntArray | slice) -> IntArray:
-    if isinstance(rows, slice):
-        return weights[:, rows]
-    return np.take(weights, rows, axis=1)
+def _lane_dots(
+    weights: npt.NDArray[Any], below: npt.NDArray[Any], *, most: int, largest: int
+) -> IntArray:
+    """Σ weights × below along the rows of lanes (p, len, c): exactly, shape (p, c).
+
+    ``most`` is at least every one of these sums, ``largest`` every value of
+    ``below``. The two int32 halves of each lane are multiplied at once, and the
+    products summed as one unsigned 64-bit number per row of lanes: while every
+    sum stays below 2**32 no carry crosses between the halves, and each half is
+    one lane's sum; else the high halves are summed apart, and the low halves'
+    sum is what remains (wrapping), while no product passes int32.
+    """
+    p, _, c = weights.shape
+    if c == 2 and most < _UINT32:
+        products = np.multiply(
+            weights.view(np.uint32), below.view(np.uint32), out=below.view(np.uint32)
+        )
+        total = products.view(np.uint64).reshape(p, -1).sum(axis=1, dtype=np.uint64)
+        low, high = total & np.uint64(_UINT32 - 1), total >> np.uint64(32)
+    elif c == 2 and weights.size and int(weights.max()) * largest < _INT32:
+        np.multiply(weights, below, out=below)  # below is scratch: the caller's gather
+        packed = below.view(np.uint64).reshape(p, -1)
+        total = packed.sum(axis=1, dtype=np.uint64)
+        packed >>= np.uint64(32)
+        high = packed.sum(axis=1, dtype=np.uint64)
+        low = total - (high << np.uint64(32))
+    else:
+        dots = np.einsum("plc,plc->pc", weights, below, dtype=np.int64)
+        return np.asarray(dots, dtype=np.int64)
+    halves = (low, high) if _FIRST == 0 else (high, low)
+    return np.stack(halves, axis=1).astype(np.int64)
+
+
+def _take(values: IntArray, columns: IntArray) -> IntArray:
+    """``values[:, columns]`` for a 2-D ``values`` (numpy's 1-D gather is faster)."""
+    if len(values) == 1:
+        row: IntArray = values[0].take(columns)
+        return row[None, :]
+    return np.take(values, columns, axis=1)
+
+
+def _by_score(rows: IntArray, score: FloatArray) -> IntArray:
+    """The rows in the order of their scores (ties in row order)."""
+    return rows[np.argsort(score[rows], kind="stable")]
 
 
 class _Ranking:
@@ -125,37 +209,72 @@ class _Ranking:
 
     The weighted Mann–Whitney count is Σ over rows of the larger class ("outer")
     of weight × the weight of the smaller class ("inner") scoring below it (ties
-    count one half), read off a cumulative sum over the inner class only.
+    count one half), read off a running sum over the inner class in score order.
+    The outer rows are summed in row order, which needs no gather when they are
+    consecutive rows.
     """
 
     def __init__(self, positive: npt.NDArray[np.bool_], score: FloatArray) -> None:
         pos, neg = np.flatnonzero(positive), np.flatnonzero(~positive)
-        self.pos = pos[np.argsort(score[pos], kind="stable")]
-        self.neg = neg[np.argsort(score[neg], kind="stable")]
+        self.pos, self.neg = _by_score(pos, score), _by_score(neg, score)
         self.pos_scores, self.neg_scores = score[self.pos], score[self.neg]
         self.inner_is_pos = len(self.pos) < len(self.neg)
-        inner, outer = (self.pos, self.neg) if self.inner_is_pos else (self.neg, self.pos)
+        # The inner class in score order, the outer one in row order.
+        inner, outer = (self.pos, neg) if self.inner_is_pos else (self.neg, pos)
         inner_scores = score[inner]
         self.lo = np.searchsorted(inner_scores, score[outer], side="left")
         self.hi = np.searchsorted(inner_scores, score[outer], side="right")
         self.tied = not np.array_equal(self.lo, self.hi)
         self.inner, self.outer = _rows(inner), _rows(outer)
 
-    def auc(self, weights: IntArray) -> FloatArray:
-        """Weighted AUC for weights (c, n): shape (c,); NaN without both classes."""
-        inner, outer = _gather(weights, self.inner), _gather(weights, self.outer)
-        cumulative = np.empty((len(weights), inner.shape[1] + 1), dtype=weights.dtype)
+    def auc(self, lanes: npt.NDArray[Any], totals: IntArray) -> FloatArray:
+        """Weighted AUC of the resamples in ``lanes`` (p, n, c), whose total weights
+        are ``totals`` (p, c): shape (p, c); NaN without both classes.
+
+        A lane holds one resample's int64 counts (c = 1) or two resamples' int32
+        counts side by side (c = 2), which read as one int64 per row: the running
+        sum of those int64 holds both resamples' running sums, one in each half (a
+        half's sums stay below its total, below :data:`LANE_LIMIT`, so no carry
+        crosses over). Running sums and gathers, most of the work, then serve two
+        resamples at once.
+        """
+        p, n, c = lanes.shape
+        packed: IntArray = lanes.view(np.int64).reshape(p, n)
+        if isinstance(self.inner, slice):
+            inner = packed[:, self.inner]
+        else:
+            inner = _take(packed, self.inner)
+        if isinstance(self.outer, slice):
+            outer = lanes[:, self.outer]
+        else:
+            outer = _take(packed, self.outer).view(lanes.dtype).reshape(p, -1, c)
+        cumulative = np.empty((p, inner.shape[1] + 1), dtype=np.int64)
         cumulative[:, 0] = 0
-        np.cumsum(inner, axis=1, out=cumulative[:, 1:])
-        below = np.take(cumulative, self.lo, axis=1)
-        twice = below + np.take(cumulative, self.hi, axis=1) if self.tied else 2 * below
-        pairs = np.einsum("ij,ij->i", outer, twice, dtype=np.int64) / 2
-        inner_total = cumulative[:, -1].astype(np.float64)
-        outer_total = outer.sum(axis=1).astype(np.float64)
-        if self.inner_is_pos:
-            pairs = inner_total * outer_total - pairs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(pairs / (inner_total * outer_total), dtype=np.float64)
+        if inner.shape[1] >= _ROW_COUNTS:  # 1-D running sums let other threads run
+            for pair in range(p):
+                np.cumsum(inner[pair], out=cumulative[pair, 1:])
+        else:
+            np.cumsum(inner, axis=1, out=cumulative[:, 1:])
+        last = np.ascontiguousarray(cumulative[:, -1]).view(lanes.dtype).reshape(p, c)
+        inner_total = last.astype(np.int64)
+        outer_total = totals - inner_total
+        pairs_total = inner_total * outer_total  # every (outer, inner) pair of rows
+        # Σ outer weight × inner weight below it is at most the number of pairs.
+        most, largest = int(pairs_total.max(initial=0)), int(totals.max(initial=0))
+        below = _take(cumulative, self.lo)
+        if self.tied:  # weight strictly below plus weight up to: ties count once of two
+            below += _take(cumulative, self.hi)
+            below_lanes = below.view(lanes.dtype).reshape(p, -1, c)
+            pairs = _lane_dots(outer, below_lanes, most=2 * most, largest=2 * largest) / 2
+        else:
+            below_lanes = below.view(lanes.dtype).reshape(p, -1, c)
+            pairs = _lane_dots(outer, below_lanes, most=most, largest=largest).astype(np.float64)
+        everything = pairs_total.astype(np.float64)
+        if self.inner_is_pos:  # the count is of positives above negatives
+            pairs = everything - pairs
+        auc = np.full((p, c), np.nan)
+        np.divide(pairs, everything, out=auc, where=everything > 0)
+        return auc
 
     def auc_leave_one_out(self, counts: IntArray) -> FloatArray:
         """AUC with one unit of weight removed from each row in turn: shape (n,)."""
@@ -190,7 +309,9 @@ class AUCStatistic(Statistic):
     classes when there are more than two.
 
     ``labels`` are class codes (n,); ``scores`` has shape (m, n) for two classes
-    (score of class 1) or (m, n, k) for k classes.
+    (score of class 1) or (m, n, k) for k classes. Resamples are evaluated in
+    pairs, side by side in 64-bit lanes (see :meth:`_Ranking.auc`), as many pairs
+    per call as keep about a MiB of lanes in cache: one pair for 100,000 rows.
     """
 
     def __init__(self, labels: IntArray, scores: FloatArray, *, classes: int) -> None:
@@ -199,21 +320,54 @@ class AUCStatistic(Statistic):
         self.classes = classes
         self.n = len(labels)
         self.m = scores.shape[0]
-        if classes <= 2:
-            self.rankings = [[_Ranking(labels == 1, scores[j])] for j in range(self.m)]
-        else:
-            self.rankings = [
-                [_Ranking(labels == k, scores[j, :, k]) for k in range(classes)]
-                for j in range(self.m)
-            ]
+        self.batch = 2 * max(1, _LANE_CELLS // max(1, self.n))
 
-    def values(self, weights: IntArray) -> FloatArray:
-        out = np.empty((weights.shape[0], self.m))
-        if self.n < 2**30:
-            # Gathers and running sums move half the bytes on 32-bit counts.
-            weights = weights.astype(np.int32)
+    def _ranking(self, model: int, label: int) -> _Ranking:
+        if self.classes <= 2:
+            return _Ranking(self.labels == 1, self.scores[model])
+        return _Ranking(self.labels == label, self.scores[model, :, label])
+
+    @functools.cached_property
+    def rankings(self) -> list[list[_Ranking]]:
+        """Per model, one ranking per class (one for two classes); built when first used."""
+        labels = range(1 if self.classes <= 2 else self.classes)
+        return [[self._ranking(j, k) for k in labels] for j in range(self.m)]
+
+    def values(self, weights: Counts) -> FloatArray:
+        c = len(weights)
+        totals: IntArray = weights.sum(axis=1, dtype=np.int64)
+        width = 2 if c and int(totals.max()) < LANE_LIMIT else 1
+        lanes = np.zeros((-(-c // width), self.n, width), np.int32 if width == 2 else np.int64)
+        lane_totals = np.zeros(lanes.shape[0] * width, dtype=np.int64)
+        for half in range(width):
+            lanes[: len(weights[half::width]), :, half] = weights[half::width]
+        lane_totals[:c] = totals
+        return self._lane_values(lanes, lane_totals.reshape(-1, width))[:c]
+
+    def resampled(self, rng: np.random.Generator, resamples: int) -> FloatArray:
+        if self.n >= LANE_LIMIT:
+            return super().resampled(rng, resamples)
+        lanes = np.empty(((resamples + 1) // 2, self.n, 2), dtype=np.int32)
+        totals = np.full(lanes.shape[0] * 2, self.n, dtype=np.int64)
+        if resamples % 2:  # an odd one out: pair it with an empty resample
+            lanes[-1, :, 1] = totals[-1] = 0
+        # Resample r goes to lane r % 2 of pair r // 2.
+        if self.n >= _ROW_COUNTS:  # one at a time: the draws stay in cache
+            for resample in range(resamples):
+                drawn = rng.integers(0, self.n, size=self.n)
+                lanes[resample // 2, :, resample % 2] = np.bincount(drawn, minlength=self.n)
+        else:
+            counts = _counts(rng, resamples, self.n)
+            lanes[:, :, 0] = counts[0::2]
+            lanes[: resamples // 2, :, 1] = counts[1::2]
+        return self._lane_values(lanes, totals.reshape(-1, 2))[:resamples]
+
+    def _lane_values(self, lanes: npt.NDArray[Any], totals: IntArray) -> FloatArray:
+        """Values (p × c, m) of the resamples in lanes (p, n, c), in lane order."""
+        out = np.empty((totals.size, self.m))
         for j, per_class in enumerate(self.rankings):
-            out[:, j] = np.mean([ranking.auc(weights) for ranking in per_class], axis=0)
+            aucs = [ranking.auc(lanes, totals).reshape(-1) for ranking in per_class]
+            out[:, j] = aucs[0] if len(aucs) == 1 else np.mean(aucs, axis=0)
         return out
 
     def leave_one_out(self, counts: IntArray) -> tuple[FloatArray, FloatArray]:
@@ -234,8 +388,14 @@ class AUCStatistic(Statistic):
 
     def reordered(self) -> Statistic:
         # Rows by class, then by the first model's score: its ranking reads slices.
-        first = self.rankings[0][0]
-        order = np.concatenate([first.neg, first.pos])
+        positive = self.labels == (1 if self.classes <= 2 else 0)
+        score = self.scores[0] if self.classes <= 2 else self.scores[0, :, 0]
+        order = np.concatenate(
+            [
+                _by_score(np.flatnonzero(~positive), score),
+                _by_score(np.flatnonzero(positive), score),
+            ]
+        )
         return self if np.array_equal(order, np.arange(self.n)) else self.subset(order)
 
 
@@ -275,7 +435,7 @@ class CustomStatistic(Statistic):
             dtype=np.float64,
         )
 
-    def values(self, weights: IntArray) -> FloatArray:
+    def values(self, weights: Counts) -> FloatArray:
         everything = np.arange(self.n)
         return np.stack([self._on(np.repeat(everything, row)) for row in weights])
 

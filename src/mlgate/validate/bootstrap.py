@@ -20,14 +20,18 @@ interval); seeds are exchangeable. When a resample has no value (AUC without
 one of the classes) it is left out, and the interval is undefined (NaN) when
 more than a tail's share of the resamples has no value.
 
-**How it is fast.** Resamples are count vectors over the rows, drawn in
-chunks of at most ~2 M cells (so 1 M rows use bounded memory) from seeded
-``numpy.random.Generator`` streams (``SeedSequence.spawn``: the same inputs
-give the same result). Each chunk is evaluated for all resamples at once:
-sums metrics by one matrix product, AUC by one sort per model and cumulative
-sums. Rows that are identical for the metric (same label and predictions:
-accuracy, F1, … have few distinct rows) are merged first and the counts drawn
-exactly from a multinomial over the distinct rows.
+**How it is fast.** Resamples are count vectors over the rows (n row numbers
+drawn with replacement, counted), in chunks of at most ~2 M cells (so 1 M rows
+use bounded memory), one seeded ``numpy.random.Generator`` stream per chunk
+(``SeedSequence.spawn``: the same inputs give the same result, whatever the
+threads). Chunks run on threads; a statistic takes its chunk a few resamples
+at a time (its ``batch``) so its working set stays in cache, which does not
+change the draws. Sums metrics cost one matrix product per chunk; AUC sorts
+each model's scores once, before resampling, and then costs one running sum
+per model and resample, with two resamples packed into each 64-bit lane
+(``_statistics.py``). Rows that are identical for the metric (same label and
+predictions: accuracy, F1, … have few distinct rows) are merged first and the
+counts drawn exactly from a multinomial over the distinct rows.
 
 **References.** B. Efron (1987), "Better bootstrap confidence intervals",
 JASA 82(397):171–185 (BCa). B. Efron and R. Tibshirani (1993), *An
@@ -318,12 +322,14 @@ def _resample(statistic: Statistic, *, resamples: int, seed: int, threads: int |
         rng = np.random.Generator(np.random.PCG64(streams[index]))
         size = min(chunk, resamples - starts[index])
         if len(counts) < n:
-            w: IntArray = rng.multinomial(n, probabilities, size=size)
-        else:
-            rows = rng.integers(0, n, size=(size, n))
-            rows += (np.arange(size) * n)[:, None]
-            w = np.bincount(rows.ravel(), minlength=size * n).reshape(size, n)
-        return statistic.values(w)
+            return statistic.values(rng.multinomial(n, probabilities, size=size))
+        # A few resamples at a time (the statistic's ``batch``) keep its working set
+        # in cache; the stream, and so the result, is the same however it is split.
+        batch = min(statistic.batch or size, size)
+        out = np.empty((size, statistic.m))
+        for first in range(0, size, batch):
+            out[first : first + batch] = statistic.resampled(rng, min(batch, size - first))
+        return out
 
     workers = threads if threads is not None else min(4, os.cpu_count() or 1)
     if not statistic.thread_safe:
