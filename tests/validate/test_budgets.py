@@ -89,3 +89,16 @@ def test_no_rows_to_time() -> None:
 def test_latency_interval_checks_confidence() -> None:
     with pytest.raises(ConfigError, match="confidence"):
         LatencySample(np.ones(10)).interval(0.5, confidence=1.0)
+
+
+def test_the_gates_decide_how_many_calls_are_timed() -> None:
+    from mlgate.spec import AbsoluteGate, BudgetGate
+    from mlgate.validate.budgets import P50_CALLS, P99_CALLS, latency_calls
+
+    accuracy = AbsoluteGate(metric="accuracy", min=0.9)
+    size = BudgetGate(model_size_mb=5)
+    assert latency_calls([accuracy, size]) == 0  # no latency budget: nothing is timed
+    assert latency_calls([BudgetGate(latency_ms_p50=5), size]) == P50_CALLS == 100
+    assert latency_calls([BudgetGate(latency_ms_p50=5), BudgetGate(latency_ms_p99=9)]) == P99_CALLS
+    # with n calls the slowest bounds the p99 with probability 1 - 0.99**n: 95 % needs 299
+    assert 1 - 0.99 ** (P99_CALLS - 2) < 0.95 <= 1 - 0.99**P99_CALLS

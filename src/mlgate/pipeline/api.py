@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -202,6 +205,44 @@ def _with_reports(stores: Any, record: RunRecord, say: Say) -> RunRecord:
     return stores.metadata.get_run(record.id) or record
 
 
+#: The libraries the stages after training import (pandas and Parquet for the holdout
+#: predictions) and the run report (matplotlib's figure and SVG backend): ~0.5 s of
+#: imports that a background thread does while the training children run and this
+#: process only waits for them. No mlgate module: those import in the main thread.
+_AFTER_TRAINING = (
+    "pandas",
+    "pyarrow.parquet",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_svg",
+)
+
+
+class _Preload:
+    """Imports modules in a background thread once started; :meth:`join` waits for it.
+
+    A module that fails to import here is left alone: it fails again, with its
+    error, where it is used.
+    """
+
+    def __init__(self, modules: tuple[str, ...]) -> None:
+        self.modules = modules
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._load, name="mlgate-preload", daemon=True)
+            self._thread.start()
+
+    def _load(self) -> None:
+        for name in self.modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
 def _stage_summary(ctx: RunContext) -> dict[str, Any]:
     return {
         name: {"cached": r.cached, "seconds": round(r.seconds, 4), "output": r.record.output_digest}
@@ -218,9 +259,21 @@ def _stages(ctx: RunContext, spec: Any) -> tuple[dict[str, Any], str, str]:
     snap_stage, snap = stages.snapshot_stage(ctx, spec)
     check = stages.check_stage(ctx, spec, snap)
     code = source_hash(stores.settings.project, skip=(spec.data.source.split("/")[0] or "data",))
-    with open_executor(spec.executor) as executor:
-        trained = stages.train_stages(ctx, spec, check, code=code, executor=executor)
     champion = stages.champion_of(ctx, spec)
+    preload = _Preload(_AFTER_TRAINING)
+    try:
+        with open_executor(spec.executor) as executor:
+            trained = stages.train_stages(
+                ctx,
+                spec,
+                check,
+                code=code,
+                executor=executor,
+                champion=champion,
+                while_training=preload.start,
+            )
+    finally:
+        preload.join()
     evaluate = stages.evaluate_stage(ctx, spec, check, trained, champion)
     gate = stages.gate_stage(ctx, spec, check, evaluate)
     verdict = gate.output["status"]

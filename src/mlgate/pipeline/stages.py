@@ -7,6 +7,7 @@ but digests.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlgate.store.stores import Stores
+    from mlgate.train.runner import HoldoutScores
     from mlgate.validate.metrics import Predictions
 
 __all__ = [
@@ -36,9 +38,6 @@ __all__ = [
     "snapshot_stage",
     "train_stages",
 ]
-
-#: Single-row predictions timed for the latency budget.
-LATENCY_CALLS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,18 +122,18 @@ def _drift_vs_champion(champ: Any, train: pd.DataFrame, spec: Spec) -> list[dict
 def check_stage(ctx: RunContext, spec: Spec, snap: Snapshot) -> StageResult:
     """Read the snapshot's tables, run the data checks (contract, compatibility with the
     champion, quality), split into train/holdout and profile the training rows."""
-    import json
-
-    from mlgate.data._checks import champion_for, check_frame, severities_of
-    from mlgate.data._profile import profile_frame
-    from mlgate.data._schema import load_contract
-    from mlgate.train.split import require_column, split_frame
-
     artifacts = ctx.stores.artifacts
     where = f"snapshot {snap.id[:12]} ({snap.source})"
     production = ctx.stores.metadata.get_alias(spec.model_name, "production")
 
-    def compute() -> dict[str, Any]:
+    def compute() -> dict[str, Any]:  # imports here: a cached check needs none of them
+        import json
+
+        from mlgate.data._checks import champion_for, check_frame, severities_of
+        from mlgate.data._profile import profile_frame
+        from mlgate.data._schema import load_contract
+        from mlgate.train.split import require_column, split_frame
+
         frame = read_snapshot_frame(snap, artifacts, fmt=spec.data.format)
         contract = (
             load_contract(ctx.stores.settings.project / spec.data.contract)
@@ -210,10 +209,20 @@ def _train_task(
     params: dict[str, Any],
     flavor: str,
     timeout: float | None,
+    *,
+    task: str | None = None,
+    latency_calls: int = 0,
+    champion: ChampionRef | None = None,
 ) -> dict[str, Any]:
-    """One seed's training, runnable in any worker: data in and model out by digest."""
+    """One seed's training, runnable in any worker: data in and model out by digest.
+
+    With ``task`` the child also scores the holdout rows (and ``champion``, and times
+    ``latency_calls`` single-row predictions): the output's ``scores`` then names the
+    holdout rows and the task they were scored for, so the evaluate stage uses them
+    only when they are its own.
+    """
     from mlgate.store.artifacts import open_artifacts
-    from mlgate.train.runner import TrainInputs, TrainJob, train_one
+    from mlgate.train.runner import ChampionModel, TrainInputs, TrainJob, train_one
 
     artifacts = open_artifacts(store_url)
     with tempfile.TemporaryDirectory(prefix="mlgate-train-") as tmp:
@@ -223,6 +232,11 @@ def _train_task(
         )
         inputs.train.write_bytes(artifacts.get_bytes(train_digest))
         inputs.holdout.write_bytes(artifacts.get_bytes(holdout_digest))
+        champion_model = None
+        if task is not None and champion is not None:
+            path = work / "champion.bin"
+            path.write_bytes(artifacts.get_bytes(champion.artifact))
+            champion_model = ChampionModel(path, champion.flavor, champion.signature)
         trained = train_one(
             TrainJob(
                 project=Path(project),
@@ -234,29 +248,89 @@ def _train_task(
                 params=params,
                 flavor=flavor,  # type: ignore[arg-type]
                 timeout=timeout,
+                task=task,
+                latency_calls=latency_calls,
+                champion=champion_model,
             )
         )
         model_digest = artifacts.put_file(trained.model_path)
         log_digest = artifacts.put_file(trained.log_path)
-    return {
-        "seed": seed,
-        "model": model_digest,
-        "flavor": trained.flavor,
-        "size": trained.size,
-        "signature": trained.signature.to_dict(),
-        "fit_seconds": round(trained.fit_seconds, 4),
-        "seconds": round(trained.seconds, 4),
-        "log_digest": log_digest,
+        output = {
+            "seed": seed,
+            "model": model_digest,
+            "flavor": trained.flavor,
+            "size": trained.size,
+            "signature": trained.signature.to_dict(),
+            "fit_seconds": round(trained.fit_seconds, 4),
+            "seconds": round(trained.seconds, 4),
+            "log_digest": log_digest,
+        }
+        if trained.scores is not None and task is not None:
+            output["scores"] = _stored_scores(
+                artifacts, trained.scores, holdout=holdout_digest, task=task, champion=champion
+            )
+    return output
+
+
+def _stored_scores(
+    artifacts: Any,
+    scores: HoldoutScores,
+    *,
+    holdout: str,
+    task: str,
+    champion: ChampionRef | None,
+) -> dict[str, Any]:
+    """A child's holdout scores with their files put into the artifact store."""
+    stored: dict[str, Any] = {
+        "holdout": holdout,
+        "task": task,
+        "predictions": artifacts.put_file(scores.predictions),
+        "classes": scores.classes,
+        "latency_ms": None if scores.latency_ms is None else list(scores.latency_ms),
+        "champion": None,
     }
+    if champion is not None:
+        scored: dict[str, Any] = {"version": champion.version, "artifact": champion.artifact}
+        if scores.champion_mismatch is not None:
+            stored["champion"] = {**scored, "mismatch": dict(scores.champion_mismatch)}
+        elif scores.champion_predictions is not None:
+            stored["champion"] = {
+                **scored,
+                "predictions": artifacts.put_file(scores.champion_predictions),
+                "classes": scores.champion_classes,
+            }
+    return stored
 
 
 def train_stages(
-    ctx: RunContext, spec: Spec, check: StageResult, *, code: str, executor: Any
+    ctx: RunContext,
+    spec: Spec,
+    check: StageResult,
+    *,
+    code: str,
+    executor: Any,
+    champion: ChampionRef | None = None,
+    while_training: Callable[[], object] | None = None,
 ) -> list[StageResult]:
-    """Train one model per seed (in parallel on the executor); cached per seed."""
+    """Train one model per seed (in parallel on the executor); cached per seed.
+
+    The children that train also score the holdout rows for the evaluate stage
+    (the first of them the champion too), so that stage loads no model. The
+    latency budget is timed in a child only when it is the run's one training on
+    this machine (no other training competes for the cores while it is timed); else
+    the evaluate stage times it. A seed re-trained only because ``--force`` asked
+    (its output is cached) scores nothing: the model is most likely the same, and
+    the evaluate stage then stays cached.
+
+    ``while_training`` is called once before the first child starts that scores,
+    i.e. when the stages after training will run: the caller has this process's
+    time until the children end.
+    """
     from concurrent.futures import Future
 
+    from mlgate.pipeline.cache import fingerprint
     from mlgate.train.seeds import seeds_for
+    from mlgate.validate.budgets import latency_calls
 
     train = spec.train
     params = dict(train.params)
@@ -276,10 +350,14 @@ def train_stages(
         }
 
     seeds = seeds_for(train)
-    for seed in seeds:  # start every seed that is not cached, then collect in order
-        name = f"train[seed={seed}]"
-        if not ctx.would_run("train", name, components(seed)):
-            continue
+    running = [s for s in seeds if ctx.would_run("train", f"train[seed={s}]", components(s))]
+    cache_get = ctx.stores.metadata.cache_get
+    scoring = [s for s in running if cache_get(fingerprint("train", components(s))) is None]
+    alone = executor.kind == "local" and (len(running) == 1 or getattr(executor, "workers", 0) == 1)
+    timed = seeds[0] if alone and seeds[0] in scoring else None
+    if scoring and while_training is not None:
+        while_training()
+    for seed in running:  # start every seed that is not cached, then collect in order
         futures[seed] = executor.submit(
             _train_task,
             store_url,
@@ -293,6 +371,9 @@ def train_stages(
             params,
             train.flavor,
             train.timeout,
+            task=spec.evaluate.task if seed in scoring else None,
+            latency_calls=latency_calls(spec.gates) if seed == timed else 0,
+            champion=champion if scoring and seed == scoring[0] else None,
         )
     try:
         for seed in seeds:
@@ -315,34 +396,7 @@ def _never() -> dict[str, Any]:  # pragma: no cover - cached stages never comput
     raise AssertionError("a cached stage was asked to compute")
 
 
-# --- evaluate ----------------------------------------------------------------------------
-
-
-def _predict(model: Any, features: pd.DataFrame, *, task: str) -> tuple[Any, Any, list[Any] | None]:
-    import numpy as np
-
-    y_pred = np.asarray(model.predict(features))
-    y_score = None
-    classes = None
-    if task == "classification" and callable(getattr(model, "predict_proba", None)):
-        y_score = np.asarray(model.predict_proba(features), dtype=float)
-        classes = [c.item() if hasattr(c, "item") else c for c in getattr(model, "classes_", [])]
-        if y_score.ndim == 2 and y_score.shape[1] == 2:
-            y_score = np.ascontiguousarray(y_score[:, 1])
-    return y_pred, y_score, classes or None
-
-
-def _predictions_bytes(y_true: Any, y_pred: Any, y_score: Any) -> bytes:
-    import pandas as pd
-
-    frame = pd.DataFrame({"y_true": y_true, "y_pred": y_pred})
-    if y_score is not None:
-        if getattr(y_score, "ndim", 1) == 1:
-            frame["score"] = y_score
-        else:
-            for k in range(y_score.shape[1]):
-                frame[f"score_{k}"] = y_score[:, k]
-    return frame_to_bytes(frame)
+# --- evaluate ---------------------------------------------------------------------------
 
 
 def predictions_of(data: bytes, classes: list[Any] | None) -> Predictions:
@@ -379,6 +433,24 @@ def champion_of(ctx: RunContext, spec: Spec) -> ChampionRef | None:
     return ChampionRef(alias, version.version, version.artifact, version.flavor, version.signature)
 
 
+def _champion_scored(
+    scores: list[dict[str, Any] | None], champion: ChampionRef, artifacts: Any
+) -> dict[str, Any] | None:
+    """The champion as a training child scored it on these rows, if one did."""
+    for found in scores:
+        scored = (found or {}).get("champion")
+        if not scored or [scored["version"], scored["artifact"]] != [
+            champion.version,
+            champion.artifact,
+        ]:
+            continue
+        if "mismatch" in scored:
+            return {"mismatch": scored["mismatch"]}
+        if artifacts.has(scored["predictions"]):
+            return {"predictions": scored["predictions"], "classes": scored["classes"]}
+    return None
+
+
 def evaluate_stage(
     ctx: RunContext,
     spec: Spec,
@@ -386,18 +458,37 @@ def evaluate_stage(
     trained: list[StageResult],
     champion: ChampionRef | None,
 ) -> StageResult:
-    """Score every seed's model and the champion on the holdout rows; time and size budgets."""
+    """Score every seed's model and the champion on the holdout rows; time and size budgets.
+
+    What the training children scored on these holdout rows (``scores`` in a train
+    output) is used as it is; a model is loaded into this process only for what no
+    child scored (see :func:`train_stages`).
+    """
+    from mlgate.validate.budgets import latency_calls
+
     artifacts = ctx.stores.artifacts
     task = spec.evaluate.task
     label = spec.data.label
+    holdout_digest = check.output["holdout"]
+    calls = latency_calls(spec.gates)
+
+    def scored(stage: StageResult) -> dict[str, Any] | None:
+        scores = stage.output.get("scores")
+        if (
+            isinstance(scores, dict)
+            and scores.get("holdout") == holdout_digest
+            and scores.get("task") == task
+            and artifacts.has(scores["predictions"])
+        ):
+            return scores
+        return None
 
     def compute() -> dict[str, Any]:
-        from mlgate.train.flavors import load_model
-        from mlgate.train.signature import Signature
+        from mlgate.train._scoring import champion_columns, predict, predictions_bytes
         from mlgate.validate.budgets import measure_latency
         from mlgate.validate.metrics import compute_metric, load_custom_metrics
 
-        holdout = frame_from_bytes(artifacts.get_bytes(check.output["holdout"]))
+        holdout = frame_from_bytes(artifacts.get_bytes(holdout_digest))
         features = holdout.drop(columns=[label])
         y_true = holdout[label].to_numpy()
         custom = (
@@ -405,24 +496,33 @@ def evaluate_stage(
             if spec.evaluate.custom_metrics
             else None
         )
-        models: list[dict[str, Any]] = []
-        first_model = None
-        for stage in trained:
-            out = stage.output
-            model = load_model(
-                artifacts.get_bytes(out["model"]),
-                flavor=out["flavor"],
-                allow_pickle=out["flavor"] == "python",
-            )
-            first_model = first_model if first_model is not None else model
-            y_pred, y_score, classes = _predict(model, features, task=task)
-            if len(y_pred) != len(holdout):
-                raise DataError(
-                    f"the model of seed {out['seed']} returned {len(y_pred):,} predictions "
-                    f"for {len(holdout):,} holdout rows",
-                    hint="predict(rows) must return one prediction per row.",
+        loaded: dict[str, Any] = {}
+
+        def model_of(artifact: str, flavor: str) -> Any:
+            if artifact not in loaded:
+                from mlgate.train.flavors import load_model
+
+                loaded[artifact] = load_model(
+                    artifacts.get_bytes(artifact), flavor=flavor, allow_pickle=flavor == "python"
                 )
-            digest = artifacts.put_bytes(_predictions_bytes(y_true, y_pred, y_score))
+            return loaded[artifact]
+
+        scores = [scored(stage) for stage in trained]
+        models: list[dict[str, Any]] = []
+        for stage, found in zip(trained, scores, strict=True):
+            out = stage.output
+            if found is not None:
+                digest, classes = found["predictions"], found["classes"]
+            else:
+                model = model_of(out["model"], out["flavor"])
+                y_pred, y_score, classes = predict(model, features, task=task)
+                if len(y_pred) != len(holdout):
+                    raise DataError(
+                        f"the model of seed {out['seed']} returned {len(y_pred):,} predictions "
+                        f"for {len(holdout):,} holdout rows",
+                        hint="predict(rows) must return one prediction per row.",
+                    )
+                digest = artifacts.put_bytes(predictions_bytes(y_true, y_pred, y_score))
             preds = predictions_of(artifacts.get_bytes(digest), classes)
             metrics = {
                 m: compute_metric(m, preds, task=task, custom=custom) for m in spec.evaluate.metrics
@@ -433,40 +533,34 @@ def evaluate_stage(
         champ: dict[str, Any] | None = None
         if champion is not None:
             champ = {"alias": champion.alias, "version": champion.version}
-            readable = features
-            if champion.signature:
-                signature = Signature.from_dict(champion.signature)
-                problems = signature.check_frame(features, allow_extra=True)
-                readable = features[[c for c in signature.names if c in features.columns]]
-                missing = [p.column for p in problems if p.kind == "missing"]
-                retyped = [
-                    [p.column, p.expected or "?", p.found or "?"]
-                    for p in problems
-                    if p.kind == "retyped"
-                ]
-                if missing or retyped:
-                    champ["mismatch"] = {"missing": missing, "retyped": retyped}
-            if "mismatch" not in champ:
-                model = load_model(
-                    artifacts.get_bytes(champion.artifact),
-                    flavor=champion.flavor,
-                    allow_pickle=champion.flavor == "python",
+            found_champion = _champion_scored(scores, champion, artifacts)
+            if found_champion is not None:
+                champ.update(found_champion)
+            else:
+                readable, mismatch = champion_columns(champion.signature, features)
+                if mismatch is not None:
+                    champ["mismatch"] = mismatch
+                else:
+                    model = model_of(champion.artifact, champion.flavor)
+                    y_pred, y_score, classes = predict(model, readable, task=task)
+                    champ["predictions"] = artifacts.put_bytes(
+                        predictions_bytes(y_true, y_pred, y_score)
+                    )
+                    champ["classes"] = classes
+        latency: list[float] | None = None
+        if calls and trained:
+            latency = (scores[0] or {}).get("latency_ms")
+            if latency is None or len(latency) != calls:
+                first = trained[0].output
+                sample = measure_latency(
+                    model_of(first["model"], first["flavor"]), features, calls=calls
                 )
-                y_pred, y_score, classes = _predict(model, readable, task=task)
-                champ["predictions"] = artifacts.put_bytes(
-                    _predictions_bytes(y_true, y_pred, y_score)
-                )
-                champ["classes"] = classes
-        latency = (
-            measure_latency(first_model, features, calls=LATENCY_CALLS)
-            if first_model is not None
-            else None
-        )
+                latency = [float(x) for x in sample.timings_ms]
         return {
             "n": len(holdout),
             "models": models,
             "champion": champ,
-            "latency_ms": None if latency is None else [float(x) for x in latency.timings_ms],
+            "latency_ms": latency,
             "model_size_mb": trained[0].output["size"] / 1e6,
         }
 
@@ -474,12 +568,13 @@ def evaluate_stage(
         "evaluate",
         stage="evaluate",
         components={
-            "holdout": check.output["holdout"],
+            "holdout": holdout_digest,
             "models": [t.output["model"] for t in trained],
             "evaluate": spec.evaluate.model_dump(mode="json"),
             "champion": None
             if champion is None
             else [champion.alias, champion.version, champion.artifact],
+            "latency_calls": calls,
         },
         compute=compute,
         cacheable=True,

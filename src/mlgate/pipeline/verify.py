@@ -95,9 +95,10 @@ def verify(ref: str, *, tolerance: float = 1e-6, settings: Settings | None = Non
     import numpy as np
 
     from mlgate.data._snapshot import load_snapshot
-    from mlgate.pipeline.stages import _predict, _train_task
+    from mlgate.pipeline.stages import _train_task
     from mlgate.pipeline.tables import frame_from_bytes, frame_to_bytes, read_snapshot_frame
     from mlgate.spec import load_spec
+    from mlgate.train._scoring import predict
     from mlgate.train.flavors import load_model
     from mlgate.train.lineage import Lineage, capture_lineage, diff_lineage
     from mlgate.train.split import split_frame
@@ -190,8 +191,8 @@ def verify(ref: str, *, tolerance: float = 1e-6, settings: Settings | None = Non
             flavor=flavor,
             allow_pickle=flavor == "python",
         )
-        old_pred, old_score, _ = _predict(old, features, task=task)
-        new_pred, new_score, _ = _predict(new, features, task=task)
+        old_pred, old_score, _ = predict(old, features, task=task)
+        new_pred, new_score, _ = predict(new, features, task=task)
         changed = float(np.mean(old_pred != new_pred))
         if old_score is not None and new_score is not None:
             diff = float(np.max(np.abs(np.asarray(old_score) - np.asarray(new_score))))

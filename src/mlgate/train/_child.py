@@ -8,6 +8,14 @@ result is a model whose predictions on the holdout rows have the right shape,
 saves it with its flavor, loads it back and checks the predictions did not
 change, and writes ``model.bin`` and ``result.json`` into the work folder.
 
+When the job asks for it (``task``), the reloaded model then scores the holdout
+rows for the evaluate stage, which needs no model of its own then:
+``predictions.parquet``, the champion's ``champion.parquet`` (or why it cannot
+read the rows) and ``latency_calls`` timed single-row predictions, all named in
+``result.json`` under ``scores``. Scoring never fails the training: what cannot
+be scored here is left out, and the evaluate stage scores it (and reports its
+failure) as it would without the child's help.
+
 Whatever goes wrong is written to ``error.json`` (kind, message, the user's
 traceback) and the process exits with 1; the parent turns it into an error.
 The user's prints go to the log file the parent opened as stdout and stderr.
@@ -32,6 +40,8 @@ __all__ = ["main"]
 _RESULT = "result.json"
 _ERROR = "error.json"
 _MODEL = "model.bin"
+_PREDICTIONS = "predictions.parquet"
+_CHAMPION = "champion.parquet"
 
 
 class _Failure(Exception):
@@ -262,12 +272,71 @@ def _run(job: dict[str, Any], work: Path) -> dict[str, Any]:
             f"with the {job['flavor']} flavor",
             hint="Keep state the model needs for predict in attributes that are saved.",
         )
-    return {
+    result: dict[str, Any] = {
         "fit_seconds": fit_seconds,
         "signature": infer_signature(train, label=job["label"]).to_dict(),
         "n_train": len(train),
         "n_holdout": len(holdout),
     }
+    if job.get("task"):
+        result["scores"] = _score(job, work, loaded, features, holdout)
+    return result
+
+
+def _skipped(what: str, exc: BaseException) -> None:
+    print(f"mlgate: {what} is left to the evaluate stage: {_exception(exc)}", file=sys.stderr)
+
+
+def _score(
+    job: dict[str, Any], work: Path, model: Any, features: Any, holdout: Any
+) -> dict[str, Any] | None:
+    """The reloaded model's holdout predictions, latency timings and the champion's
+    predictions, for the evaluate stage; None (or a part None) where scoring failed."""
+    from mlgate.train._scoring import predict, predictions_bytes
+
+    task = job["task"]
+    try:
+        y_true = holdout[job["label"]].to_numpy()
+        y_pred, y_score, classes = predict(model, features, task=task)
+        (work / _PREDICTIONS).write_bytes(predictions_bytes(y_true, y_pred, y_score))
+    except Exception as exc:
+        _skipped("scoring the holdout", exc)
+        return None
+    scores: dict[str, Any] = {"classes": classes, "latency_ms": None, "champion": None}
+    calls = int(job.get("latency_calls") or 0)
+    if calls:
+        from mlgate.validate.budgets import measure_latency
+
+        try:
+            sample = measure_latency(model, features, calls=calls)
+        except Exception as exc:
+            _skipped("timing single-row predictions", exc)
+        else:
+            scores["latency_ms"] = [float(x) for x in sample.timings_ms]
+    if job.get("champion"):
+        scores["champion"] = _score_champion(job["champion"], work, features, y_true, task)
+    return scores
+
+
+def _score_champion(
+    champion: dict[str, Any], work: Path, features: Any, y_true: Any, task: str
+) -> dict[str, Any] | None:
+    from mlgate.train._scoring import champion_columns, predict, predictions_bytes
+    from mlgate.train.flavors import load_model
+
+    flavor = champion["flavor"]
+    try:
+        readable, mismatch = champion_columns(champion["signature"], features)
+        if mismatch is not None:
+            return {"mismatch": mismatch}
+        data = Path(champion["model"]).read_bytes()
+        model = load_model(data, flavor=flavor, allow_pickle=flavor == "python")
+        y_pred, y_score, classes = predict(model, readable, task=task)
+        (work / _CHAMPION).write_bytes(predictions_bytes(y_true, y_pred, y_score))
+    except Exception as exc:
+        _skipped("scoring the champion", exc)
+        return None
+    return {"classes": classes}
 
 
 def main(argv: list[str]) -> int:

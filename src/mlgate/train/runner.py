@@ -13,6 +13,11 @@ and the log's path (a wrong ``module:function`` is a
 :class:`~mlgate.errors.ConfigError`). The child's process group is killed when
 it ends, so no stray process survives a run.
 
+A job with a ``task`` also has the child score the holdout rows with the model
+it has just reloaded (:class:`HoldoutScores`): the predictions, a champion's
+predictions on the same rows, and timed single-row predictions for a latency
+budget — so the evaluate stage needs no model (nor scikit-learn) of its own.
+
 :func:`train_seeds` runs several jobs in parallel (each is its own process, so
 threads suffice here). An executor can instead submit :func:`train_one` per job:
 it is a top-level function of picklable arguments.
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
 __all__ = [
     "LOG_NAME",
     "MODEL_NAME",
+    "ChampionModel",
+    "HoldoutScores",
     "TrainInputs",
     "TrainJob",
     "TrainedModel",
@@ -58,6 +65,9 @@ LOG_NAME = "train.log"
 _JOB = "job.json"
 _RESULT = "result.json"
 _ERROR = "error.json"
+_PREDICTIONS = "predictions.parquet"
+_CHAMPION = "champion.parquet"
+_TASKS = ("classification", "regression")
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,16 @@ def write_inputs(split: Split, *, folder: Path, label: str) -> TrainInputs:
 
 
 @dataclass(frozen=True)
+class ChampionModel:
+    """A model to score on the same holdout rows (the run's champion): its file, its
+    flavor and its signature (the columns it reads)."""
+
+    path: Path
+    flavor: str
+    signature: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class TrainJob:
     """One training run: which code, on which rows, with which params and seed.
 
@@ -96,6 +116,10 @@ class TrainJob:
     (JSON), ``MLGATE_SEED`` and ``MLGATE_FLAVOR`` and writes the model in that
     flavor to ``MLGATE_MODEL_PATH``). ``work_dir`` is this job's own folder.
     ``timeout`` is in seconds (None: no limit).
+
+    With ``task`` (``classification`` or ``regression``) the child also scores
+    the holdout rows (:class:`HoldoutScores`): it times ``latency_calls``
+    single-row predictions (0: none) and scores ``champion`` on the same rows.
     """
 
     project: Path
@@ -107,6 +131,29 @@ class TrainJob:
     params: Mapping[str, Any] = field(default_factory=dict)
     flavor: Flavor = "sklearn"
     timeout: float | None = None
+    task: str | None = None
+    latency_calls: int = 0
+    champion: ChampionModel | None = None
+
+
+@dataclass(frozen=True)
+class HoldoutScores:
+    """What the child measured on the holdout rows with the reloaded model.
+
+    ``predictions`` is a Parquet file of ``y_true``, ``y_pred`` and the scores
+    (:mod:`mlgate.train._scoring`), ``classes`` the classifier's classes.
+    ``latency_ms`` holds the timed single-row predictions (None: not asked for,
+    or they failed). The champion has predictions and classes when scored,
+    ``champion_mismatch`` (missing and retyped columns) when it cannot read the
+    rows, and neither when there was no champion or scoring it failed.
+    """
+
+    predictions: Path
+    classes: list[Any] | None = None
+    latency_ms: tuple[float, ...] | None = None
+    champion_predictions: Path | None = None
+    champion_classes: list[Any] | None = None
+    champion_mismatch: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +174,8 @@ class TrainedModel:
     log_path: Path
     n_train: int
     n_holdout: int
+    #: The holdout scored in the child (jobs with a ``task``; None if scoring failed).
+    scores: HoldoutScores | None = None
 
     def read_bytes(self) -> bytes:
         """The model's bytes, verified against ``digest``."""
@@ -154,6 +203,13 @@ def _check_job(job: TrainJob) -> None:
         raise UsageError(f"unknown model flavor {job.flavor!r}", hint="Use sklearn or python.")
     if job.timeout is not None and not (job.timeout > 0 and math.isfinite(job.timeout)):
         raise UsageError(f"the timeout must be a positive number of seconds, got {job.timeout}")
+    if job.task is not None and job.task not in _TASKS:
+        raise UsageError(f"unknown task {job.task!r}", hint="Use classification or regression.")
+    calls = job.latency_calls
+    if isinstance(calls, bool) or not isinstance(calls, int) or calls < 0:
+        raise UsageError(f"latency_calls must be an integer ≥ 0, got {calls!r}")
+    if job.champion is not None and not job.champion.path.is_file():
+        raise UsageError("the champion's model file does not exist", where=str(job.champion.path))
     if not job.project.is_dir():
         raise UsageError("the project folder does not exist", where=str(job.project))
     for path in (job.inputs.train, job.inputs.holdout):
@@ -259,7 +315,7 @@ def _failure(job: TrainJob, error: dict[str, Any], log_path: Path) -> Exception:
 def _prepare(job: TrainJob) -> Path:
     work = job.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    for name in (MODEL_NAME, _RESULT, _ERROR, _JOB):
+    for name in (MODEL_NAME, _RESULT, _ERROR, _JOB, _PREDICTIONS, _CHAMPION):
         with contextlib.suppress(FileNotFoundError):
             (work / name).unlink()
     spec = {
@@ -272,9 +328,36 @@ def _prepare(job: TrainJob) -> Path:
         "params": dict(job.params),
         "seed": job.seed,
         "flavor": job.flavor,
+        "task": job.task,
+        "latency_calls": job.latency_calls if job.task else 0,
+        "champion": None
+        if job.champion is None or not job.task
+        else {
+            "model": str(job.champion.path.resolve()),
+            "flavor": job.champion.flavor,
+            "signature": None if job.champion.signature is None else dict(job.champion.signature),
+        },
     }
     (work / _JOB).write_text(json.dumps(spec), encoding="utf-8")
     return work
+
+
+def _scores(work: Path, found: Any) -> HoldoutScores | None:
+    """The child's ``scores`` (see ``mlgate.train._child``) with its files, or None."""
+    predictions = work / _PREDICTIONS
+    if not isinstance(found, dict) or not predictions.is_file():
+        return None
+    latency = found.get("latency_ms")
+    champion = found.get("champion") or {}
+    scored = "classes" in champion and (work / _CHAMPION).is_file()
+    return HoldoutScores(
+        predictions=predictions,
+        classes=found.get("classes"),
+        latency_ms=None if latency is None else tuple(float(x) for x in latency),
+        champion_predictions=work / _CHAMPION if scored else None,
+        champion_classes=champion.get("classes") if scored else None,
+        champion_mismatch=champion.get("mismatch"),
+    )
 
 
 def train_one(job: TrainJob) -> TrainedModel:
@@ -310,6 +393,7 @@ def train_one(job: TrainJob) -> TrainedModel:
         log_path=log_path,
         n_train=int(result["n_train"]),
         n_holdout=int(result["n_holdout"]),
+        scores=_scores(work, result.get("scores")) if job.task else None,
     )
 
 

@@ -4,8 +4,10 @@ Latency is timed over many calls of ``model.predict`` on one row at a time
 (cycling through the holdout rows, after a warm-up), so a gate decides on a
 percentile *with its interval*: the timings are resampled like metrics are
 (percentile bootstrap of the p50 or p99), and a latency budget is
-inconclusive when the measured interval straddles the limit. Model size is the
-size of the saved model file (or folder), in megabytes of 10⁶ bytes.
+inconclusive when the measured interval straddles the limit. How many calls are
+timed follows from the gates (:func:`latency_calls`): a p99 needs 300, a median
+100, and without a latency budget nothing is timed. Model size is the size of
+the saved model file (or folder), in megabytes of 10⁶ bytes.
 
 >>> class Echo:
 ...     def predict(self, rows):
@@ -19,27 +21,41 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlgate.errors import DataError, NotFoundError
-from mlgate.spec import BudgetGate
-from mlgate.validate import _text as text
-from mlgate.validate._statistics import FloatArray
-from mlgate.validate.bootstrap import Interval, check_confidence
-from mlgate.validate.results import GateResult, MeasuredBudget, Status
+
+if TYPE_CHECKING:  # the gate side is imported where it is used: timing needs numpy alone
+    from mlgate.spec import BudgetGate
+    from mlgate.validate._statistics import FloatArray
+    from mlgate.validate.bootstrap import Interval
+    from mlgate.validate.results import GateResult, Status
 
 __all__ = [
+    "P50_CALLS",
+    "P99_CALLS",
     "Budgets",
     "LatencySample",
     "budget_gate",
+    "latency_calls",
     "measure_budgets",
     "measure_latency",
     "model_size_mb",
 ]
+
+#: Timed calls for a p99 budget. With n calls, the slowest one lies above the true p99
+#: with probability 1 - 0.99**n, which first reaches 95 % at n = 299: with fewer calls
+#: not even the slowest call bounds the p99 at the usual confidence, so a sample that
+#: small cannot back a "within the budget" verdict.
+P99_CALLS = 300
+#: Timed calls for a median (p50) budget alone: with 100 calls the distribution-free
+#: 95 % interval of the median lies between the 40th and the 61st fastest call.
+P50_CALLS = 100
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +83,8 @@ class LatencySample:
         self, quantile: float, *, confidence: float = 0.95, resamples: int = 2000, seed: int = 0
     ) -> Interval:
         """The ``quantile`` of the latency with a percentile-bootstrap interval."""
+        from mlgate.validate.bootstrap import Interval, check_confidence
+
         check_confidence(confidence)
         rng = np.random.default_rng(seed)
         n = self.calls
@@ -88,6 +106,18 @@ class Budgets:
 
     latency: LatencySample | None = None
     model_size_mb: float | None = None
+
+
+def latency_calls(gates: Iterable[object]) -> int:
+    """How many single-row calls the gates need timed: :data:`P99_CALLS` for a p99
+    budget, :data:`P50_CALLS` for a median budget alone, 0 without a latency budget."""
+    wanted = 0
+    for gate in gates:
+        if getattr(gate, "latency_ms_p99", None) is not None:
+            return P99_CALLS
+        if getattr(gate, "latency_ms_p50", None) is not None:
+            wanted = P50_CALLS
+    return wanted
 
 
 def _single_rows(rows: Any, count: int) -> list[Any]:
@@ -157,6 +187,10 @@ def budget_gate(
 ) -> GateResult:
     """Decide a budget gate: latency on its percentile's interval (pass if the upper bound
     is within the budget, fail if the lower bound is over it), model size exactly."""
+    from mlgate.validate import _text as text
+    from mlgate.validate.bootstrap import Interval
+    from mlgate.validate.results import GateResult, MeasuredBudget
+
     name, limit = next((k, v) for k, v in gate.model_dump().items() if v is not None)
     unit = "MB" if name == "model_size_mb" else "ms"
     what = _WHAT.get(name, "model size")
