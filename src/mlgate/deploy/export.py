@@ -31,6 +31,8 @@ _SERVING = (
     "threadpoolctl",
     "starlette",
     "uvicorn",
+    "uvloop",  # with httptools: the serve extra, pinned when installed
+    "httptools",
     "prometheus-client",
     "sqlalchemy",
     "alembic",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["ServerMetrics"]
@@ -53,6 +55,36 @@ class ServerMetrics:
             "Predictions not logged because the log queue was full.",
             registry=self.registry,
         )
+
+        self._answered: dict[tuple[str, str, int], tuple[Any, ...]] = {}
+        self._rows: dict[str, Any] = {}
+
+    def answered(self, protocol: str, route: str, status: int, seconds: float) -> None:
+        """Count one answered prediction request (and its error, for status ≥ 400) and
+        observe its latency. The labelled children are looked up once per label set:
+        ``labels()`` takes a lock and builds a key on every call."""
+        key = (protocol, route, status)
+        children = self._answered.get(key)
+        if children is None:
+            code = str(status)
+            children = (
+                self.requests.labels(protocol, route, code),
+                self.latency.labels(protocol),
+                self.errors.labels(protocol, code) if status >= 400 else None,
+            )
+            self._answered[key] = children
+        requests, latency, errors = children
+        requests.inc()
+        latency.observe(seconds)
+        if errors is not None:
+            errors.inc()
+
+    def scored(self, route: str, rows: int) -> None:
+        """Count ``rows`` scored on ``route``."""
+        child = self._rows.get(route)
+        if child is None:
+            child = self._rows[route] = self.rows.labels(route)
+        child.inc(rows)
 
     def render(self) -> bytes:
         """The text exposition format."""

@@ -1,54 +1,71 @@
 """The prediction log: what the server saw and answered, in Parquet segments.
 
-The request path only appends a record to an in-memory queue (never waits on
-disk). A writer thread turns the queue into a Parquet segment at least every
-``flush_every`` seconds and on close. One row per scored row: ``request_id``,
-``row``, ``time`` (UTC), ``model``, ``version``, ``route`` (primary, canary or
-shadow), one ``input.<column>`` per input column, and ``output`` (the
-prediction; JSON text when it is not a plain value). Building the segment is
-vectorized (one concat per batch), so the writer thread steals little time
-from the requests. Segments are written to a temp
-name and renamed, so a reader never sees half a file. Labels arriving later join
-on ``request_id`` (plus ``row`` for batches).
+The request path only appends a record to an in-memory deque (never waits on
+disk, never wakes a thread); all-number inputs are queued as their array, so a
+queued record is a handful of objects for the garbage collector. A writer thread
+turns what is queued into a Parquet segment at least every ``flush_every``
+seconds and on close. One row per scored row: ``request_id``, ``row``, ``time``
+(UTC), ``model``, ``version``, ``route`` (primary, canary or shadow), one
+``input.<column>`` per input column, and ``output`` (the prediction; JSON text
+when it is not a plain value). The segment is built in Arrow from numpy blocks
+(per-request values are repeated per row by Arrow's ``take``, with no Python
+object per row), so the writer thread holds the GIL briefly. Segments are
+written to a temp name and renamed, so a reader never sees half a file. Labels
+arriving later join on ``request_id`` (plus ``row`` for batches).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
-import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = ["LogRecord", "PredictionLog", "read_log"]
 
 _log = logging.getLogger("mlgate.deploy.predlog")
-_TICK = object()
 
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
-    """One answered request, as queued by the request path."""
+    """One answered request, as queued by the request path.
+
+    ``frame`` is the scored frame, or (the server's all-number fast path) its 2-D array with
+    the names in ``columns``; ``outputs`` a list or a 1-D array. Arrays keep a queued record
+    to a few objects the garbage collector has to visit, instead of a whole DataFrame.
+    """
 
     request_id: str
     at: float
     model: str
     version: int
     route: str
-    frame: pd.DataFrame
-    outputs: list[Any]
+    frame: pd.DataFrame | np.ndarray[Any, Any]
+    outputs: list[Any] | np.ndarray[Any, Any]
+    columns: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        """The input column names."""
+        if self.columns:
+            return self.columns
+        return tuple(map(str, getattr(self.frame, "columns", ())))
 
 
 class PredictionLog:
-    """Batches :class:`LogRecord` into Parquet segments under ``folder`` on a writer thread."""
+    """Batches :class:`LogRecord` into Parquet segments under ``folder`` on a writer thread.
+
+    ``append`` only puts the record on a deque (atomic, no lock, no thread woken); the
+    writer sleeps ``flush_every`` seconds (or until :meth:`close`) and takes all of it.
+    """
 
     def __init__(
         self,
@@ -61,7 +78,9 @@ class PredictionLog:
         self.folder = folder
         self.sample = sample
         self.flush_every = flush_every
-        self._queue: queue.Queue[LogRecord | None] = queue.Queue(maxsize=max_queue)
+        self.max_queue = max_queue
+        self._pending: deque[LogRecord] = deque()
+        self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self.written = 0
         self.dropped = 0
@@ -79,44 +98,34 @@ class PredictionLog:
     def start(self) -> None:
         """Start the writer thread."""
         if self.enabled and self._thread is None:
+            self._closing.clear()
             self._thread = threading.Thread(target=self._run, name="mlgate-predlog", daemon=True)
             self._thread.start()
 
     def append(self, record: LogRecord) -> bool:
         """Queue a record; False (and counted as dropped) when the queue is full."""
-        try:
-            self._queue.put_nowait(record)
-        except queue.Full:
+        if len(self._pending) >= self.max_queue:
             self.dropped += 1
             return False
+        self._pending.append(record)
         return True
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued and stop the writer thread."""
         if self._thread is None:
             return
-        self._queue.put(None)
+        self._closing.set()
         self._thread.join(timeout)
         self._thread = None
 
     def _run(self) -> None:
-        pending: list[LogRecord] = []
-        deadline = time.monotonic() + self.flush_every
         while True:
-            try:
-                item: LogRecord | object | None = self._queue.get(
-                    timeout=max(0.0, deadline - time.monotonic())
-                )
-            except queue.Empty:
-                item = _TICK
-            if isinstance(item, LogRecord):
-                pending.append(item)
-            if item is None or time.monotonic() >= deadline:
-                if pending:
-                    self._write(pending)
-                    pending = []
-                deadline = time.monotonic() + self.flush_every
-            if item is None:
+            closing = self._closing.wait(self.flush_every)
+            pending = self._pending
+            records = [pending.popleft() for _ in range(len(pending))]
+            if records:
+                self._write(records)
+            if closing:
                 return
 
     def _write(self, records: list[LogRecord]) -> None:
@@ -132,27 +141,24 @@ class PredictionLog:
         import pyarrow.parquet as pq
 
         sizes = np.fromiter((len(r.frame) for r in records), dtype=np.int64, count=len(records))
+        # per-record values are taken row by row inside Arrow: no Python object per row
+        owner = pa.array(np.repeat(np.arange(len(records)), sizes))
+        starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        rows = (np.arange(int(sizes.sum())) - starts).astype(np.int32)
+        times = pd.to_datetime(np.array([r.at for r in records]), unit="s", utc=True)
+        meta = {
+            "request_id": pa.array([r.request_id for r in records], pa.large_string()),
+            "row": pa.array(rows),
+            "time": pa.array(times),
+            "model": pa.array([r.model for r in records], pa.large_string()),
+            "version": pa.array([r.version for r in records], pa.int64()),
+            "route": pa.array([r.route for r in records], pa.large_string()),
+        }
+        columns = {k: v if k == "row" else v.take(owner) for k, v in meta.items()}
         inputs = _inputs(records)
-        outputs = [value for r in records for value in r.outputs]
-        meta = pd.DataFrame(
-            {
-                "request_id": np.repeat([r.request_id for r in records], sizes),
-                "row": np.concatenate([np.arange(n, dtype=np.int32) for n in sizes]),
-                "time": pd.to_datetime(
-                    np.repeat([r.at for r in records], sizes), unit="s", utc=True
-                ),
-                "model": np.repeat([r.model for r in records], sizes),
-                "version": np.repeat([r.version for r in records], sizes),
-                "route": np.repeat([r.route for r in records], sizes),
-            }
-        )
-        try:
-            output = pa.array(outputs)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            output = pa.array([json.dumps(v, default=str) for v in outputs])
-        table = pa.Table.from_pandas(
-            pd.concat([meta, inputs], axis=1), preserve_index=False
-        ).append_column("output", output)
+        columns.update(zip(inputs.column_names, inputs.columns, strict=True))
+        columns["output"] = _outputs(records)
+        table = pa.table(columns)
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         folder = self.folder / day
         folder.mkdir(parents=True, exist_ok=True)
@@ -164,25 +170,52 @@ class PredictionLog:
         self.segments += 1
 
 
-def _inputs(records: list[LogRecord]) -> pd.DataFrame:
-    """The input rows of ``records`` as one frame with ``input.<column>`` names. Records with
-    the same columns (the usual case) are stacked as numpy blocks, not frame by frame."""
+def _inputs(records: list[LogRecord]) -> Any:
+    """The input rows of ``records`` as one Arrow table with ``input.<column>`` names.
+    Records with the same columns (the usual case) are stacked as numpy blocks."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for index, record in enumerate(records):
-        groups.setdefault(tuple(map(str, record.frame.columns)), []).append(index)
-    if len(groups) == 1:
-        ((columns, _),) = groups.items()
-        blocks = [r.frame.to_numpy() for r in records]
-        kinds = {b.dtype.kind for b in blocks}
-        if kinds <= {"f", "i", "u"}:
+    names = {r.names() for r in records}
+    if len(names) == 1:
+        (columns,) = names
+        blocks = [
+            r.frame if isinstance(r.frame, np.ndarray) else r.frame.to_numpy() for r in records
+        ]
+        if {b.dtype.kind for b in blocks} <= {"f", "i", "u"}:
             stacked = np.concatenate(blocks)
-            return pd.DataFrame(stacked, columns=[f"input.{c}" for c in columns])
-    frame = pd.concat([r.frame for r in records], ignore_index=True)
+            return pa.table({f"input.{c}": pa.array(stacked[:, j]) for j, c in enumerate(columns)})
+    frames = [
+        r.frame if isinstance(r.frame, pd.DataFrame) else pd.DataFrame(r.frame, columns=r.names())
+        for r in records
+    ]
+    frame = pd.concat(frames, ignore_index=True)
     frame.columns = [f"input.{c}" for c in frame.columns]
-    return frame
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _outputs(records: list[LogRecord]) -> Any:
+    """The ``output`` column: plain values as they are, anything else as JSON text."""
+    import numpy as np
+    import pyarrow as pa
+
+    arrays = [r.outputs for r in records if isinstance(r.outputs, np.ndarray)]
+    if (
+        len(arrays) == len(records)
+        and all(a.ndim == 1 for a in arrays)
+        and {a.dtype.kind for a in arrays} <= {"b", "i", "u", "f"}
+    ):
+        return pa.array(np.concatenate(arrays))
+    outputs = [
+        value
+        for r in records
+        for value in (r.outputs.tolist() if isinstance(r.outputs, np.ndarray) else r.outputs)
+    ]
+    try:
+        return pa.array(outputs)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([json.dumps(v, default=str) for v in outputs])
 
 
 def read_log(folder: Path) -> pd.DataFrame:

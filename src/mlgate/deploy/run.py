@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import sys
@@ -127,6 +128,9 @@ def serve(
         timeout_graceful_shutdown=30,
         lifespan="on",
     )
+    # Everything built so far (modules, the model) lives as long as the process: keep it out
+    # of the garbage collector's full passes, which otherwise stall a request for ~0.1 s.
+    gc.freeze()
     _DrainingServer(config).run()
 
 

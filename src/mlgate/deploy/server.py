@@ -1,4 +1,5 @@
-"""The model server's ASGI app (Starlette) and :func:`serve`, which runs it under uvicorn.
+"""The model server's ASGI app (Starlette, with the prediction endpoints on raw ASGI: see
+:mod:`mlgate.deploy._asgi`); :func:`mlgate.deploy.run.serve` runs it under uvicorn.
 
 Every answer carries ``X-Request-ID`` (the client's, else a new one) and
 ``X-Model-Version``; prediction answers also ``X-Model-Route``. Client mistakes
@@ -9,11 +10,12 @@ one-line JSON body, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import os
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,17 +29,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mlgate._version import __version__
+from mlgate.deploy import _asgi
+from mlgate.deploy._asgi import Answer, App, Endpoint, Receive, Scope, header, read_body
 from mlgate.deploy.metrics import ServerMetrics
 from mlgate.deploy.model import ServedModel
 from mlgate.deploy.predlog import LogRecord, PredictionLog
 from mlgate.deploy.protocols import mlflow, v2
 from mlgate.deploy.routing import Routing, bucket, choose
 from mlgate.deploy.swap import AliasWatcher, ModelSlot, SwapFailure
-from mlgate.deploy.validation import BadRequest, check_frame
+from mlgate.deploy.validation import BadRequest, CheckedRows, Features, check_frame
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
     from mlgate.config import Settings
 
@@ -45,6 +48,7 @@ __all__ = ["ServeOptions", "create_app"]
 
 _log = logging.getLogger("mlgate.deploy.server")
 _JSON = "application/json"
+_V2_HEADER = v2.HEADER.encode()
 #: Bodies larger than this are refused with 413 before they are read (16 MiB).
 MAX_BODY = 16 * 1024 * 1024
 
@@ -64,9 +68,12 @@ class ServeOptions:
     log_flush_every: float = 5.0
 
 
+def _dumps(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
 def _json(document: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(document, separators=(",", ":")).encode()
-    return Response(body, status_code=status, headers=headers, media_type=_JSON)
+    return Response(_dumps(document), status_code=status, headers=headers, media_type=_JSON)
 
 
 class _Server:
@@ -86,6 +93,8 @@ class _Server:
                 flush_every=options.log_flush_every,
             )
         self.shadow_pool = ThreadPoolExecutor(1, thread_name_prefix="mlgate-shadow")
+        self._id_prefix = os.urandom(8).hex()
+        self._ids = itertools.count()
         self.watcher: AliasWatcher | None = None
         self._set_version("primary", slot.live.primary)
         self._set_version("candidate", slot.live.candidate)
@@ -139,35 +148,34 @@ class _Server:
             headers["X-Model-Route"] = route
         return headers
 
-    async def _body(self, request: Request) -> bytes:
-        limit = self.options.max_body
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise BadRequest(
-                f"the body is {int(declared)} bytes; the limit is {limit} bytes "
-                "(send fewer rows per request)",
-                status=413,
-            )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise BadRequest(
-                    f"the body is over the limit of {limit} bytes (send fewer rows per request)",
-                    status=413,
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _raw_headers(
+        self, request_id: str, served: ServedModel, route: str | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"x-request-id", request_id.encode("latin-1")),
+            (b"x-model-version", str(served.version).encode()),
+        ]
+        if route is not None:
+            headers.append((b"x-model-route", route.encode()))
+        return headers
 
-    def _lookup(self, request: Request) -> ServedModel:
-        name = request.path_params["name"]
+    def _new_id(self) -> str:
+        """A request id: 32 hex digits, a random prefix per server and a counter (unique
+        like a uuid4, without reading 16 random bytes per request)."""
+        return f"{self._id_prefix}{next(self._ids):016x}"
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        declared = header(scope, b"content-length")
+        return await read_body(receive, declared=declared, limit=self.options.max_body)
+
+    def _lookup(self, path_params: dict[str, Any]) -> ServedModel:
+        name = path_params["name"]
         live = self.slot.live
         if name != self.name:
             raise BadRequest(
                 f"unknown model {name!r}; this server serves {self.name!r}", status=404
             )
-        version = request.path_params.get("version")
+        version = path_params.get("version")
         if version is None:
             return live.primary
         for served in (live.primary, live.candidate):
@@ -184,37 +192,41 @@ class _Server:
         request_id: str,
         served: ServedModel,
         route: str,
-        frame: pd.DataFrame,
-        outputs: list[Any],
+        frame: Features,
+        outputs: list[Any] | np.ndarray[Any, Any],
     ) -> None:
         log = self.predlog
-        if log is None or not log.wants(bucket(request_id)):
+        if log is None or (log.sample < 1.0 and not log.wants(bucket(request_id))):
             return
-        record = LogRecord(
-            request_id=request_id,
-            at=time.time(),
-            model=served.name,
-            version=served.version,
-            route=route,
-            frame=frame,
-            outputs=outputs,
-        )
+        if isinstance(frame, CheckedRows):  # all numbers: the array is all there is to keep
+            record = LogRecord(
+                request_id,
+                time.time(),
+                served.name,
+                served.version,
+                route,
+                frame.values,
+                outputs,
+                frame.columns,
+            )
+        else:
+            record = LogRecord(
+                request_id, time.time(), served.name, served.version, route, frame, outputs
+            )
         if not log.append(record):
             self.metrics.logged_dropped.inc()
 
-    def _shadow(self, candidate: ServedModel, request_id: str, frame: pd.DataFrame) -> None:
+    def _shadow(self, candidate: ServedModel, request_id: str, frame: Features) -> None:
         try:
             frame = check_frame(candidate, frame)
-            outputs = candidate.predict(frame).tolist()
+            outputs = candidate.predict(frame)
         except Exception as exc:  # a shadow's failure is logged, never seen by the client
             _log.warning("shadow v%d failed on %s: %s", candidate.version, request_id, exc)
             return
-        self.metrics.rows.labels("shadow").inc(len(frame))
+        self.metrics.scored("shadow", len(frame))
         self._log(request_id, candidate, "shadow", frame, outputs)
 
-    def _score(
-        self, served: ServedModel, frame: pd.DataFrame
-    ) -> tuple[pd.DataFrame, np.ndarray[Any, Any]]:
+    def _score(self, served: ServedModel, frame: Features) -> tuple[Features, np.ndarray[Any, Any]]:
         frame = check_frame(served, frame)
         try:
             return frame, served.predict(frame)
@@ -232,11 +244,11 @@ class _Server:
         served: ServedModel,
         route: str,
         mirror: bool,
-        frame: pd.DataFrame,
-        outputs: list[Any],
+        frame: Features,
+        outputs: np.ndarray[Any, Any],
         candidate: ServedModel | None,
     ) -> None:
-        self.metrics.rows.labels(route).inc(len(frame))
+        self.metrics.scored(route, len(frame))
         self._log(request_id, served, route, frame, outputs)
         if mirror and candidate is not None:
             asyncio.get_running_loop().run_in_executor(
@@ -252,10 +264,7 @@ class _Server:
         return served, route, mirror, live.candidate
 
     def _finish(self, protocol: str, route: str, status: int, started: float) -> None:
-        self.metrics.requests.labels(protocol, route, str(status)).inc()
-        self.metrics.latency.labels(protocol).observe(time.perf_counter() - started)
-        if status >= 400:
-            self.metrics.errors.labels(protocol, str(status)).inc()
+        self.metrics.answered(protocol, route, status, time.perf_counter() - started)
 
     # -- endpoints: KServe V2
 
@@ -270,34 +279,35 @@ class _Server:
         return _json(document, headers=self._plain_headers(request))
 
     def _plain_headers(self, request: Request) -> dict[str, str]:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = request.headers.get("x-request-id") or self._new_id()
         return self._headers(request_id, self.slot.live.primary)
 
     async def model_metadata(self, request: Request) -> Response:
         try:
-            served = self._lookup(request)
+            served = self._lookup(request.path_params)
         except BadRequest as error:
             return _json(v2.error_body(error), error.status, self._plain_headers(request))
         return _json(v2.metadata(served), headers=self._plain_headers(request))
 
     async def model_ready(self, request: Request) -> Response:
         try:
-            served = self._lookup(request)
+            served = self._lookup(request.path_params)
         except BadRequest as error:
             return _json(v2.error_body(error), error.status, self._plain_headers(request))
         return _json({"name": served.name, "ready": True}, headers=self._plain_headers(request))
 
-    async def infer(self, request: Request) -> Response:
+    async def infer(self, scope: Scope, receive: Receive) -> Answer:
         started = time.perf_counter()
-        request_id = request.headers.get("x-request-id") or ""
+        request_id = header(scope, b"x-request-id") or ""
         route = "primary"
         served = self.slot.live.primary
         try:
-            looked_up = self._lookup(request)
-            fixed = looked_up if "version" in request.path_params else None
-            body = await self._body(request)
-            parsed = v2.parse_infer(fixed or served, body, request.headers.get(v2.HEADER))
-            request_id = request_id or parsed.id or uuid.uuid4().hex
+            path_params = scope["path_params"]
+            looked_up = self._lookup(path_params)
+            fixed = looked_up if "version" in path_params else None
+            body = await self._read(scope, receive)
+            parsed = v2.parse_infer(fixed or served, body, header(scope, _V2_HEADER))
+            request_id = request_id or parsed.id or self._new_id()
             if fixed is not None:
                 served, mirror, candidate = fixed, False, None
                 route = "canary" if fixed is not self.slot.live.primary else "primary"
@@ -310,26 +320,26 @@ class _Server:
             body_out, head_length = v2.render_infer(
                 served, parsed.id or request_id, results, parsed.binary
             )
-            headers = self._headers(request_id, served, route)
-            media = _JSON
+            headers = self._raw_headers(request_id, served, route)
+            media = _asgi.JSON
             if head_length is not None:
-                headers["Inference-Header-Content-Length"] = str(head_length)
-                media = "application/octet-stream"
+                headers.append((_V2_HEADER, str(head_length).encode()))
+                media = b"application/octet-stream"
             self._after(
                 request_id=request_id,
                 served=served,
                 route=route,
                 mirror=mirror,
                 frame=frame,
-                outputs=predictions.tolist(),
+                outputs=predictions,
                 candidate=candidate,
             )
             self._finish("v2", route, 200, started)
-            return Response(body_out, headers=headers, media_type=media)
+            return Answer(200, body_out, headers, media)
         except BadRequest as error:
             self._finish("v2", route, error.status, started)
-            headers = self._headers(request_id or uuid.uuid4().hex, served)
-            return _json(v2.error_body(error), error.status, headers)
+            headers = self._raw_headers(request_id or self._new_id(), served)
+            return Answer(error.status, _dumps(v2.error_body(error)), headers)
 
     # -- endpoints: MLflow
 
@@ -339,19 +349,18 @@ class _Server:
     async def version(self, request: Request) -> Response:
         return Response(__version__, media_type="text/plain", headers=self._plain_headers(request))
 
-    async def invocations(self, request: Request) -> Response:
+    async def invocations(self, scope: Scope, receive: Receive) -> Answer:
         started = time.perf_counter()
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = header(scope, b"x-request-id") or self._new_id()
         served, route, mirror, candidate = self._route(request_id)
         try:
-            body = await self._body(request)
-            frame, _params = mlflow.parse_invocation(
-                served, body, request.headers.get("content-type")
-            )
+            body = await self._read(scope, receive)
+            frame, _params = mlflow.parse_invocation(served, body, header(scope, b"content-type"))
             frame, predictions = self._score(served, frame)
-            outputs = predictions.tolist()
-            response = _json(
-                {"predictions": outputs}, headers=self._headers(request_id, served, route)
+            answer = Answer(
+                200,
+                _dumps({"predictions": predictions.tolist()}),
+                self._raw_headers(request_id, served, route),
             )
             self._after(
                 request_id=request_id,
@@ -359,16 +368,15 @@ class _Server:
                 route=route,
                 mirror=mirror,
                 frame=frame,
-                outputs=outputs,
+                outputs=predictions,
                 candidate=candidate,
             )
             self._finish("mlflow", route, 200, started)
-            return response
+            return answer
         except BadRequest as error:
             self._finish("mlflow", route, error.status, started)
-            return _json(
-                mlflow.error_body(error), error.status, self._headers(request_id, served, route)
-            )
+            headers = self._raw_headers(request_id, served, route)
+            return Answer(error.status, _dumps(mlflow.error_body(error)), headers)
 
     # -- delayed labels
 
@@ -382,13 +390,13 @@ class _Server:
 
         headers = self._plain_headers(request)
         try:
-            self._lookup(request)
+            self._lookup(request.path_params)
             if self.settings is None:
                 raise BadRequest(
                     "this server has no project to keep labels in (serve it with mlgate serve)",
                     status=503,
                 )
-            rows = parse_feedback(await self._body(request))
+            rows = parse_feedback(await self._read(request.scope, request.receive))
             try:
                 written = await run_in_threadpool(record_labels, self.settings, self.name, rows)
             except MlgateError as exc:
@@ -422,8 +430,12 @@ class _Server:
         document = {"error": f"internal error ({type(exc).__name__}); see the server log"}
         return _json(document, 500, self._plain_headers(request))
 
-
-Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+    def crashed(self, scope: Scope, exc: Exception) -> Answer:
+        """The 500 answer of a prediction endpoint (see :meth:`internal_error`)."""
+        _log.error("internal error on %s: %s: %s", scope["path"], type(exc).__name__, exc)
+        document = {"error": f"internal error ({type(exc).__name__}); see the server log"}
+        request_id = header(scope, b"x-request-id") or self._new_id()
+        return Answer(500, _dumps(document), self._raw_headers(request_id, self.slot.live.primary))
 
 
 def create_app(
@@ -432,13 +444,15 @@ def create_app(
     options: ServeOptions | None = None,
     settings: Settings | None = None,
     candidate: ServedModel | None = None,
-) -> Starlette:
+) -> App:
     """The ASGI app serving ``model``; with ``settings`` it follows ``options.alias`` in that
     project's registry (hot swap) and, for canary or shadow, ``options.candidate_alias``."""
     from mlgate.deploy.swap import Live
 
     options = options or ServeOptions()
     server = _Server(ModelSlot(Live(primary=model, candidate=candidate)), options, settings)
+    infer = Endpoint(server.infer, server.crashed)
+    invocations = Endpoint(server.invocations, server.crashed)
     model_paths = ["/v2/models/{name}", "/v2/models/{name}/versions/{version}"]
     routes = [
         Route("/v2/health/live", server.live, methods=["GET"]),
@@ -446,9 +460,9 @@ def create_app(
         Route("/v2", server.server_metadata, methods=["GET"]),
         *[Route(p, server.model_metadata, methods=["GET"]) for p in model_paths],
         *[Route(p + "/ready", server.model_ready, methods=["GET"]) for p in model_paths],
-        *[Route(p + "/infer", server.infer, methods=["POST"]) for p in model_paths],
+        *[Route(p + "/infer", infer, methods=["POST"]) for p in model_paths],
         Route("/v2/models/{name}/feedback", server.feedback, methods=["POST"]),
-        Route("/invocations", server.invocations, methods=["POST"]),
+        Route("/invocations", invocations, methods=["POST"]),
         Route("/ping", server.ping, methods=["GET"]),
         Route("/health", server.ping, methods=["GET"]),
         Route("/version", server.version, methods=["GET"]),
@@ -460,4 +474,4 @@ def create_app(
         exception_handlers={HTTPException: server.http_error, Exception: server.internal_error},
     )
     app.state.server = server
-    return app
+    return App(app, invocations=invocations, infer=infer)

@@ -1,25 +1,61 @@
 """Requests checked against the model's signature: a clear 4xx naming the field, never a 500.
 
 :class:`BadRequest` carries the HTTP status and a message; the protocols turn it
-into their own error body. :func:`check_frame` is the fast path used on every
-request: it compares column names, then dtype kinds (from ``frame.dtypes``, one
-call), then empty values.
+into their own error body. :func:`check_frame` is the careful path: it compares
+column names, then dtype kinds (from ``frame.dtypes``, one call), then empty
+values. When every input column is a number, rows that arrive as one block of
+numbers skip it: :func:`numeric_frame` and :func:`float_frame` check width, dtype
+and NaN on the array and give :class:`CheckedRows`, which stays an array (no
+DataFrame is built) unless the model reads frames.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from mlgate.deploy.model import ServedModel
 
-__all__ = ["BadRequest", "check_frame", "frame_from_rows", "numeric_frame"]
+__all__ = [
+    "BadRequest",
+    "CheckedRows",
+    "Features",
+    "check_frame",
+    "float_frame",
+    "frame_from_rows",
+    "numeric_frame",
+]
 
 _NUMBER = {"integer", "float"}
-#: ``frame.attrs`` key set by :func:`numeric_frame`: the columns it already checked.
-_CHECKED = "mlgate.checked"
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class CheckedRows:
+    """Rows that passed the all-number fast path for one model: ``values`` is a float64
+    array (rows × the model's columns in training order, column-major, no NaN);
+    ``columns`` is that model's own :attr:`~mlgate.deploy.model.ServedModel.columns`
+    tuple, whose identity says which model they were checked for."""
+
+    values: np.ndarray[Any, Any]
+    columns: tuple[str, ...]
+    index: pd.Index
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame (for a model that reads frames, or another model's check)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.values, columns=self.index)
+
+
+#: What a protocol parser gives and the model scores: a frame, or checked all-number rows.
+Features: TypeAlias = "pd.DataFrame | CheckedRows"
 
 
 class BadRequest(Exception):
@@ -48,12 +84,11 @@ def _kind_of(dtype: Any) -> str:
 
 def numeric_frame(
     served: ServedModel, rows: list[Any], *, may_hold_bools: bool = True
-) -> pd.DataFrame | None:
+) -> CheckedRows | None:
     """The fast path for all-number signatures: rows (lists in training order) as one float
     array, or None when they need the careful path (a wrong width, text, true/false, null).
     ``may_hold_bools=False`` (the body has no ``true``/``false`` token) skips the bool scan."""
     import numpy as np
-    import pandas as pd
 
     if not served.all_numeric:
         return None
@@ -65,16 +100,33 @@ def numeric_frame(
         return None
     if may_hold_bools and any(type(v) is bool for row in rows for v in row):
         return None  # true/false mixed with numbers: let the careful path name the column
+    return float_frame(served, array)
+
+
+def float_frame(served: ServedModel, array: np.ndarray[Any, Any]) -> CheckedRows | None:
+    """The fast path for a 2-D array of rows × the model's columns (training order) holding
+    integers or float64 without NaN: :class:`CheckedRows`; None when it needs the careful
+    path (another width or dtype, NaN, a signature with other kinds)."""
+    import numpy as np
+
+    if (
+        not served.all_numeric
+        or array.ndim != 2
+        or array.shape[1] != len(served.columns)
+        or not (array.dtype.kind in "iu" or array.dtype == np.float64)
+    ):
+        return None
     if array.dtype.kind == "f" and bool(np.isnan(array).any()):
         return None
-    frame = pd.DataFrame(array.astype(np.float64, copy=False), columns=list(served.columns))
-    frame.attrs[_CHECKED] = served.columns
-    return frame
+    # column-major, as pandas keeps a frame's float block: the model computes exactly what
+    # it computes from the frame (BLAS sums in another order for a row-major array)
+    values = np.asfortranarray(array, dtype=np.float64)
+    return CheckedRows(values, served.columns, served.column_index)
 
 
 def frame_from_rows(
     served: ServedModel, rows: list[Any], *, where: str, may_hold_bools: bool = True
-) -> pd.DataFrame:
+) -> Features:
     """A frame from positional rows (lists in training column order)."""
     import pandas as pd
 
@@ -101,13 +153,16 @@ def _list(names: tuple[str, ...] | list[str], limit: int = 6) -> str:
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
 
 
-def check_frame(served: ServedModel, frame: pd.DataFrame) -> pd.DataFrame:
+def check_frame(served: ServedModel, frame: Features) -> Features:
     """``frame`` with the model's columns in training order, or BadRequest naming the column
-    that is missing, unknown, of the wrong type, or empty where training had no empty value."""
+    that is missing, unknown, of the wrong type, or empty where training had no empty value.
+    Rows checked for this model already pass as they are."""
     if len(frame) == 0:
         raise BadRequest("the request has no rows to score")
-    if served.all_numeric and frame.attrs.get(_CHECKED) == served.columns:
-        return frame  # built by numeric_frame for these columns: numbers, no empty values
+    if isinstance(frame, CheckedRows):
+        if frame.columns is served.columns:
+            return frame
+        frame = frame.frame()
     signature = served.signature
     if signature is None:
         return frame

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlgate.deploy.model import ServedModel
+    from mlgate.deploy.validation import Features
 
 __all__ = ["DATA_KEYS", "error_body", "parse_invocation", "render_predictions"]
 
@@ -52,7 +53,7 @@ def _content_type(header: str | None) -> str:
 
 def parse_invocation(
     served: ServedModel, body: bytes, content_type: str | None
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> tuple[Features, dict[str, Any]]:
     """The frame to score and the ``params`` of an ``/invocations`` request."""
     kind = _content_type(content_type)
     if kind == "text/csv":
@@ -97,7 +98,7 @@ def _csv(body: bytes) -> pd.DataFrame:
         raise BadRequest(f"the CSV body cannot be read: {exc}".splitlines()[0]) from None
 
 
-def _records(served: ServedModel, rows: list[Any], where: str, *, plain: bool) -> pd.DataFrame:
+def _records(served: ServedModel, rows: list[Any], where: str, *, plain: bool) -> Features:
     import pandas as pd
 
     if not rows:
@@ -111,7 +112,7 @@ def _records(served: ServedModel, rows: list[Any], where: str, *, plain: bool) -
     raise BadRequest(f"'{where}' must be a list of row objects or a list of row lists")
 
 
-def _frame(served: ServedModel, key: str, value: Any, *, plain: bool) -> pd.DataFrame:
+def _frame(served: ServedModel, key: str, value: Any, *, plain: bool) -> Features:
     import pandas as pd
 
     if key == "dataframe_split":

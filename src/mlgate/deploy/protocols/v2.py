@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlgate.deploy.validation import BadRequest
+from mlgate.deploy.validation import BadRequest, float_frame
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
     from mlgate.deploy.model import ServedModel
+    from mlgate.deploy.validation import Features
 
 __all__ = [
     "HEADER",
@@ -63,7 +63,7 @@ _KIND_DATATYPE = {
 class V2Request:
     """A parsed inference request: the frame, its id, and how outputs are wanted."""
 
-    frame: pd.DataFrame
+    frame: Features
     id: str | None
     outputs: tuple[str, ...]
     binary: dict[str, bool]
@@ -273,27 +273,44 @@ def parse_infer(served: ServedModel, body: bytes, header: str | None) -> V2Reque
                 f"input '{name}' has shape {shape}: {shape[1]} columns, but the model reads "
                 f"{len(columns)} ({', '.join(columns[:6])}{', …' if len(columns) > 6 else ''})"
             )
-        frame = pd.DataFrame(array, columns=list(columns) if columns else None)
+        fast = float_frame(served, array) if columns else None
+        frame: Features = (
+            fast if fast is not None else pd.DataFrame(array, columns=list(columns) or None)
+        )
     else:
-        data: dict[str, Any] = {}
-        rows = None
-        for name, shape, array in tensors:
-            if len(shape) > 2 or (len(shape) == 2 and shape[1] != 1):
-                raise BadRequest(
-                    f"input '{name}' has shape {shape}; a column input has shape [rows] or "
-                    "[rows, 1] (or send one 2-D input [rows, columns])"
-                )
-            if rows is not None and shape[0] != rows:
-                raise BadRequest(
-                    f"input '{name}' has {shape[0]} rows but the inputs before it have {rows}"
-                )
-            if name in data:
-                raise BadRequest(f"input '{name}' is given twice")
-            rows = shape[0]
-            data[name] = array.reshape(-1)
-        frame = pd.DataFrame(data)
+        frame = _column_frame(served, tensors)
     outputs, binary_out = _outputs(served, document)
     return V2Request(frame=frame, id=request_id, outputs=outputs, binary=binary_out)
+
+
+def _column_frame(
+    served: ServedModel, tensors: list[tuple[str, list[int], np.ndarray[Any, Any]]]
+) -> Features:
+    """The frame of one tensor per column (shape ``[rows]`` or ``[rows, 1]``)."""
+    import numpy as np
+    import pandas as pd
+
+    data: dict[str, Any] = {}
+    rows = None
+    for name, shape, array in tensors:
+        if len(shape) > 2 or (len(shape) == 2 and shape[1] != 1):
+            raise BadRequest(
+                f"input '{name}' has shape {shape}; a column input has shape [rows] or "
+                "[rows, 1] (or send one 2-D input [rows, columns])"
+            )
+        if rows is not None and shape[0] != rows:
+            raise BadRequest(
+                f"input '{name}' has {shape[0]} rows but the inputs before it have {rows}"
+            )
+        if name in data:
+            raise BadRequest(f"input '{name}' is given twice")
+        rows = shape[0]
+        data[name] = array.reshape(-1)
+    if served.all_numeric and list(data) == list(served.columns):
+        fast = float_frame(served, np.column_stack(list(data.values())))
+        if fast is not None:
+            return fast
+    return pd.DataFrame(data)
 
 
 def _outputs(
