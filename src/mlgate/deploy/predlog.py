@@ -164,7 +164,14 @@ class PredictionLog:
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{datetime.now(UTC):%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet"
         temp = folder / f".{name}.tmp"
-        pq.write_table(table, temp)
+        # dictionary pages only for text (ids, names, categories): tried on random floats they
+        # only cost time (half of the write for number inputs)
+        text = [
+            f.name
+            for f in table.schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        pq.write_table(table, temp, use_dictionary=text)
         temp.replace(folder / name)
         self.written += table.num_rows
         self.segments += 1
