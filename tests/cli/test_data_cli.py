@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mlgate.store.artifacts.cas import object_key
 
+from ._run import mlgate
+
 OLD = 1_600_000_000 * 10**9
-
-
-def mlgate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLGATE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "mlgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,18 +11,11 @@ import pytest
 from mlgate.project import init
 
 from ..pipeline.conftest import write_spec
+from ._run import mlgate as _mlgate
 
 
 def mlgate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLGATE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "mlgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return _mlgate(cwd, *args, timeout=300)
 
 
 @pytest.fixture

@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from ..cli._run import mlgate
 from .helpers import NAME, features, make_project, register, truth, write_log
-
-
-def mlgate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLGATE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "mlgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_monitor_exits_1_on_an_alert(tmp_path: Path) -> None:
