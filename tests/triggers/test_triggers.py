@@ -4,6 +4,7 @@ expression or metric that does not parse)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,14 @@ T0 = datetime(2026, 11, 27, 10, 1, tzinfo=UTC)
 def _queued(settings: Settings) -> list[RunRecord]:
     with open_stores(settings) as stores:
         return pending(stores.metadata)
+
+
+def _still_since(source: Path, when: datetime) -> None:
+    """Date every file under ``source`` (and the folders) back to ``when``, so a debounce
+    measured from a fixed ``now=`` sees the data as still, whatever the clock says."""
+    stamp = when.timestamp()
+    for path in [source, *source.rglob("*")]:
+        os.utime(path, (stamp, stamp))
 
 
 def _by_kind(decisions: list, kind: str):  # type: ignore[no-untyped-def]
@@ -101,6 +110,7 @@ def test_triggers_at_once_give_one_run_and_later_ones_join_it(
         project,
         "triggers: {cooldown: 0s, data: {debounce: 0s}, schedule: '@hourly'}\nexecutor: local",
     )
+    _still_since(project / "data", T0 - timedelta(days=1))  # T0 is a fixed time, not now
     evaluate_triggers(settings, now=T0)  # arms the schedule; data fires and queues
     (first,) = _queued(settings)
     assert first.trigger == "data"
