@@ -65,7 +65,7 @@ def test_request_id_is_honored_or_generated(client: httpx.Client) -> None:
 
 
 def test_mlflow_formats_agree(client: httpx.Client, settings: Settings) -> None:
-    from mlgate.registry.versions import load_model
+    from mlgate.registry.load import load_model
 
     data = rows(3, offset=10)
     frame_records = [dict(zip(COLUMNS, row, strict=True)) for row in data]

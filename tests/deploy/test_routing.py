@@ -105,7 +105,7 @@ def test_shadow_never_changes_the_primary_answer(tmp_path: Path) -> None:
     settings = _canary_project(tmp_path / "proj", "shadow", 1.0)
     import pandas as pd
 
-    from mlgate.registry.versions import load_model
+    from mlgate.registry.load import load_model
 
     from .helpers import COLUMNS
 

@@ -36,11 +36,11 @@ if TYPE_CHECKING:
     from mlgate.registry.audit import verify_audit as verify_audit
     from mlgate.registry.events import Event as Event
     from mlgate.registry.events import on as on
+    from mlgate.registry.load import load_model as load_model
     from mlgate.registry.session import Session as Session
     from mlgate.registry.versions import ModelDetails as ModelDetails
     from mlgate.registry.versions import ModelSummary as ModelSummary
     from mlgate.registry.versions import Registered as Registered
-    from mlgate.registry.versions import load_model as load_model
     from mlgate.registry.versions import models as models
     from mlgate.registry.versions import register_version as register_version
     from mlgate.registry.versions import show as show
@@ -83,7 +83,7 @@ _LAZY: dict[str, str] = {
     "ModelDetails": "versions",
     "ModelSummary": "versions",
     "Registered": "versions",
-    "load_model": "versions",
+    "load_model": "load",
     "models": "versions",
     "register_version": "versions",
     "show": "versions",

@@ -38,7 +38,6 @@ __all__ = [
     "ModelDetails",
     "ModelSummary",
     "Registered",
-    "load_model",
     "models",
     "register_version",
     "resolve",
@@ -322,25 +321,3 @@ def show(
             approvals=tuple(store.list_approvals(name, version=record.version)),
             moves=tuple(moves),
         )
-
-
-def load_model(
-    name: str,
-    *,
-    alias: str | None = "production",
-    version: int | None = None,
-    allow_pickle: bool = False,
-    settings: Settings | None = None,
-    session: Session | None = None,
-) -> Any:
-    """The model behind ``alias`` (or ``version``), loaded from its verified bytes.
-
-    Loading refuses to run code from the artifact (skops) unless the version's
-    flavor is pickle-based and ``allow_pickle`` is set.
-    """
-    with using(session, settings) as session:
-        _, record = resolve(session, name, version=version, alias=None if version else alias)
-        data = session.stores.artifacts.get_bytes(record.artifact)
-    from mlgate.train.flavors import load_model as load_flavor
-
-    return load_flavor(data, flavor=record.flavor, allow_pickle=allow_pickle)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mlgate._version import __version__
 from mlgate.errors import ConfigError, SchemaVersionError
+from mlgate.store.metadata.migrations import HEAD
 from mlgate.store.metadata.sql import WRITE_OPTION
 from mlgate.store.metadata.tables import metadata
 from mlgate.store.metadata.translate import translating
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 __all__ = ["HEAD", "MIGRATIONS", "alembic_config", "ensure_schema", "read_revision", "upgrade"]
-
-#: The newest revision in ``migrations/versions`` (a test keeps it equal to Alembic's head).
-HEAD = "0005"
 
 #: The folder of the Alembic history (shipped inside the package).
 MIGRATIONS = Path(__file__).parent / "migrations"
