@@ -1,6 +1,6 @@
 """Benchmark: mlgate's model registry against MLflow's (SQLite backend, same scikit-learn model).
 
-    python bench/registry.py [--reps N] [--workdir DIR] [--no-mlflow]
+    python bench/registry.py [--reps N] [--moves N] [--workdir DIR] [--no-mlflow]
 
 Three operations, as a user meets them:
 
@@ -14,7 +14,8 @@ Three operations, as a user meets them:
   ``mlflow.pyfunc.load_model("models:/NAME@production")``): the wall time of
   the whole ``python -c`` process, as a server or batch job starting up pays it.
 
-Each figure is the median of ``--reps`` runs. MLflow is installed into its own
+Each figure is the median of ``--reps`` runs (``--moves`` for the alias moves,
+which take milliseconds: 50 by default). MLflow is installed into its own
 throw-away venv (``<workdir>/mlflow-venv``) with the same scikit-learn version
 and never becomes a dependency of mlgate. Both tools train the same model (the
 same code, data and seed) and store it on the same disk. A "floor" row times a
@@ -62,7 +63,7 @@ MLGATE_WARM = TRAIN + textwrap.dedent(
     import json, statistics, sys, time
     import mlgate.registry as registry
 
-    reps = int(sys.argv[1])
+    reps, moves = int(sys.argv[1]), int(sys.argv[2])
     out = {"register": [], "move": [], "register_call": [], "move_call": []}
     registry.register_version("bench", model, alias="production")  # warm-up: creates the model
     # one-off calls: each opens and closes the database
@@ -70,7 +71,7 @@ MLGATE_WARM = TRAIN + textwrap.dedent(
         started = time.perf_counter()
         registry.register_version("bench", model)
         out["register_call"].append(time.perf_counter() - started)
-    for i in range(reps):
+    for i in range(moves):
         started = time.perf_counter()
         registry.promote("bench", 2 + i % 2, to="production")
         out["move_call"].append(time.perf_counter() - started)
@@ -80,9 +81,11 @@ MLGATE_WARM = TRAIN + textwrap.dedent(
             started = time.perf_counter()
             registry.register_version("bench", model, session=session)
             out["register"].append(time.perf_counter() - started)
-        for i in range(reps):
+        for i in range(moves):
             started = time.perf_counter()
-            result = registry.promote("bench", 2 + (i + 1) % 2, to="production", session=session)
+            result = registry.promote(
+                "bench", 2 + (moves + i) % 2, to="production", session=session
+            )
             out["move"].append(time.perf_counter() - started)
             assert result.state == "moved", result
     print(json.dumps(out))
@@ -104,7 +107,7 @@ MLFLOW_WARM = TRAIN + textwrap.dedent(
     import mlflow, mlflow.sklearn
     from mlflow import MlflowClient
 
-    reps, uri, artifacts = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    reps, moves, uri, artifacts = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
     mlflow.set_tracking_uri(uri)
     if mlflow.get_experiment_by_name("bench") is None:
         mlflow.create_experiment("bench", artifact_location=artifacts)
@@ -135,7 +138,7 @@ MLFLOW_WARM = TRAIN + textwrap.dedent(
         register_pinned.append(time.perf_counter() - started)
     versions = max(int(v.version) for v in client.search_model_versions("name='bench'"))
     client.set_registered_model_alias("bench", "production", str(versions))
-    for i in range(reps):
+    for i in range(moves):
         started = time.perf_counter()
         client.set_registered_model_alias("bench", "production", str(versions - 1 - (i % 2)))
         move.append(time.perf_counter() - started)
@@ -217,6 +220,8 @@ def version_of(python: Path | str, module: str) -> str:
 def fmt(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.2f} ms"
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
@@ -233,6 +238,9 @@ def ratio(ours: float, theirs: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument(
+        "--moves", type=int, default=50, help="alias moves per figure (median); they are cheap"
+    )
     parser.add_argument("--workdir", type=Path, default=HERE / "_work" / "registry")
     parser.add_argument("--no-mlflow", action="store_true", help="time mlgate only")
     args = parser.parse_args(argv)
@@ -246,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     mlgate_env = {**base, "MLGATE_PROJECT": str(work / "mlgate"), "MLGATE_USER": "bench"}
 
     say("mlgate: register and move an alias in a warm process")
-    ours = run_json(sys.executable, MLGATE_WARM, str(args.reps), env=mlgate_env)
+    ours = run_json(sys.executable, MLGATE_WARM, str(args.reps), str(args.moves), env=mlgate_env)
     say("mlgate: fresh process, load by alias")
     fresh(sys.executable, MLGATE_LOAD, env=mlgate_env, reps=1)  # skops' table cache, page cache
     ours_load = fresh(sys.executable, MLGATE_LOAD, env=mlgate_env, reps=args.reps)
@@ -265,7 +273,13 @@ def main(argv: list[str] | None = None) -> int:
         uri = f"sqlite:///{work / 'mlflow' / 'mlflow.db'}"
         say("MLflow: register and move an alias in a warm process")
         theirs = run_json(
-            python, MLFLOW_WARM, str(args.reps), uri, str(work / "mlflow" / "artifacts"), env=base
+            python,
+            MLFLOW_WARM,
+            str(args.reps),
+            str(args.moves),
+            uri,
+            str(work / "mlflow" / "artifacts"),
+            env=base,
         )
         say("MLflow: fresh process, load by alias")
         fresh(python, MLFLOW_LOAD, uri, env=base, reps=1)
@@ -299,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         ("fresh process: load by alias + 1 prediction", ours_load, theirs_load, "≤ 1.5 s"),
     ]
     lines = [
-        f"Median of {args.reps} runs; {platform.python_version()}, scikit-learn "
+        f"Median of {args.reps} runs ({args.moves} for alias moves); "
+        f"{platform.python_version()}, scikit-learn "
         f"{version_of(sys.executable, 'sklearn')}, MLflow {mlflow_version} (SQLite backend), "
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}.",
         "",
