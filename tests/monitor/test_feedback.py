@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from mlgate.config import Settings
+from mlgate.deploy.predlog import read_log
+from mlgate.deploy.run import log_folder
 from mlgate.monitor import monitor
 from mlgate.spec import Window
 from mlgate.store.stores import open_stores
@@ -88,6 +90,8 @@ def test_feedback_on_a_real_server(tmp_path: Path) -> None:
         assert other.status_code == 404
         assert "unknown model 'other'" in other.json()["error"]
         assert _labels(settings) == stored  # the bad bodies changed nothing
+    # the default metrics include roc_auc, so the server kept class scores
+    assert read_log(log_folder(settings, "churn"))["score"].between(0.0, 1.0).all()
     report = monitor("churn", settings=settings, window=Window(count=40))
     [window] = report.windows
     assert (window.rows, window.requests, window.labelled) == (40, 20, 40)

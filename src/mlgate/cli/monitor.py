@@ -119,6 +119,13 @@ def _render(report: MonitorReport, verdict: CanaryVerdict | None) -> None:
         out.print(table)
     for note in report.notes:
         out.print(f"note: {note}")
+    in_windows: dict[str, list[str]] = {}
+    for result in report.windows:
+        for note in result.notes:
+            in_windows.setdefault(note, []).append(f"v{result.version} {result.key}")
+    for note, where in in_windows.items():
+        place = where[0] if len(where) == 1 else f"{len(where)} windows"
+        out.print(f"note ({place}): {note}")
     for alert in report.alerts:
         out.print(
             f"ALERT {alert.kind} (v{alert.version} {alert.route}, {alert.window}): {alert.sentence}"

@@ -108,6 +108,36 @@ class ServedModel:
 
         return np.asarray(self.model.predict_proba(self._input(frame)))
 
+    def frame_of(self, values: np.ndarray[Any, Any]) -> pd.DataFrame:
+        """Checked all-number rows (a float array in :attr:`columns` order) as a frame."""
+        return CheckedRows(values, self.columns, self.column_index).frame()
+
+    def positive_scores(
+        self, rows: np.ndarray[Any, Any] | pd.DataFrame
+    ) -> tuple[np.ndarray[Any, Any], str] | None:
+        """The probability of the positive class for each row, and that class as text, or
+        None when the model is not a two-class model with ``predict_proba`` and
+        ``classes_``. The positive class is the second of ``classes_`` (the larger label, as
+        evaluate reads scores). ``rows`` are checked rows: a frame, or the float array of the
+        all-number path in :attr:`columns` order. The prediction log's writer calls this
+        for many requests at once, off the request path."""
+        import numpy as np
+
+        classes = getattr(self.model, "classes_", None)
+        if not self.has_proba or classes is None or len(classes) != 2:
+            return None
+        features = (
+            CheckedRows(rows, self.columns, self.column_index)
+            if isinstance(rows, np.ndarray)
+            else rows
+        )
+        proba = self.predict_proba(features)
+        if proba.ndim != 2 or proba.shape[1] != 2 or len(proba) != len(rows):
+            return None
+        positive = classes[1]
+        label = positive.item() if isinstance(positive, np.generic) else positive
+        return np.ascontiguousarray(proba[:, 1], dtype=np.float64), str(label)
+
 
 def _warm_frame(signature: Signature) -> pd.DataFrame:
     import pandas as pd

@@ -6,8 +6,13 @@ queued record is a handful of objects for the garbage collector. A writer thread
 turns what is queued into a Parquet segment at least every ``flush_every``
 seconds and on close. One row per scored row: ``request_id``, ``row``, ``time``
 (UTC), ``model``, ``version``, ``route`` (primary, canary or shadow), one
-``input.<column>`` per input column, and ``output`` (the prediction; JSON text
-when it is not a plain value). The segment is built in Arrow from numpy blocks
+``input.<column>`` per input column, ``output`` (the prediction; JSON text
+when it is not a plain value), and, when the server keeps scores, ``score``
+(the probability of the positive class of a two-class model, NaN for rows
+without one) with ``score_label`` (that class, as text), which live metrics
+such as roc_auc need. The writer thread computes scores, one ``predict_proba``
+call per model version and segment, never on the request path. The segment is
+built in Arrow from numpy blocks
 (per-request values are repeated per row by Arrow's ``take``, with no Python
 object per row), so the writer thread holds the GIL briefly. Segments are
 written to a temp name and renamed, so a reader never sees half a file. Labels
@@ -29,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from mlgate.deploy.model import ServedModel
 
 __all__ = ["LogRecord", "PredictionLog", "read_log"]
 
@@ -52,6 +59,8 @@ class LogRecord:
     frame: pd.DataFrame | np.ndarray[Any, Any]
     outputs: list[Any] | np.ndarray[Any, Any]
     columns: tuple[str, ...] = ()
+    #: The model that answered, when the log keeps scores: the writer asks it for them.
+    scorer: ServedModel | None = None
 
     def names(self) -> tuple[str, ...]:
         """The input column names."""
@@ -158,6 +167,10 @@ class PredictionLog:
         inputs = _inputs(records)
         columns.update(zip(inputs.column_names, inputs.columns, strict=True))
         columns["output"] = _outputs(records)
+        if any(r.scorer is not None for r in records):
+            scores, labels = _scores(records, sizes)
+            columns["score"] = pa.array(scores)
+            columns["score_label"] = pa.array(labels, pa.large_string())
         table = pa.table(columns)
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         folder = self.folder / day
@@ -200,6 +213,45 @@ def _inputs(records: list[LogRecord]) -> Any:
     frame = pd.concat(frames, ignore_index=True)
     frame.columns = [f"input.{c}" for c in frame.columns]
     return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _scores(
+    records: list[LogRecord], sizes: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Each row's positive-class score and that class (NaN and None where there is none):
+    the records of each model are scored together, in one call."""
+    import numpy as np
+    import pandas as pd
+
+    scores = np.full(int(sizes.sum()), np.nan)
+    labels = np.full(len(scores), None, dtype=object)
+    starts = np.cumsum(sizes) - sizes
+    by_model: dict[int, list[int]] = {}
+    for number, record in enumerate(records):
+        if record.scorer is not None:
+            by_model.setdefault(id(record.scorer), []).append(number)
+    for numbers in by_model.values():
+        scorer = records[numbers[0]].scorer
+        assert scorer is not None
+        frames = [records[n].frame for n in numbers]
+        rows: np.ndarray[Any, Any] | pd.DataFrame
+        if all(isinstance(f, np.ndarray) for f in frames):
+            rows = np.concatenate(frames)
+        else:
+            rows = pd.concat(
+                [f if isinstance(f, pd.DataFrame) else scorer.frame_of(f) for f in frames],
+                ignore_index=True,
+            )
+        try:
+            found = scorer.positive_scores(rows)
+        except Exception as exc:  # a model that cannot score leaves NaN, never a lost log
+            _log.warning("v%d could not score %d logged rows: %s", scorer.version, len(rows), exc)
+            continue
+        if found is None:
+            continue
+        where = np.concatenate([np.arange(starts[n], starts[n] + sizes[n]) for n in numbers])
+        scores[where], labels[where] = found
+    return scores, labels
 
 
 def _outputs(records: list[LogRecord]) -> Any:

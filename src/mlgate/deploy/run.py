@@ -78,6 +78,7 @@ def serve(
     _DrainingServer = _draining_server_class()  # noqa: N806 (a class)
     from mlgate.deploy.model import load_served
     from mlgate.deploy.server import create_app
+    from mlgate.monitor._config import monitor_config
     from mlgate.registry.session import Session
     from mlgate.registry.versions import resolve
 
@@ -112,6 +113,7 @@ def serve(
         log_folder=log_folder(settings, name) if log else None,
         log_sample=policy.log_sample if log else 0.0,
         log_flush_every=policy.log_flush_every,
+        log_scores=log and monitor_config(settings).scores_needed,
     )
     app = create_app(model, options=options, settings=settings, candidate=candidate)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -66,6 +66,9 @@ class ServeOptions:
     log_folder: Path | None = None
     log_sample: float = 1.0
     log_flush_every: float = 5.0
+    #: Keep each row's positive-class score in the log (the project watches a score-based
+    #: metric such as roc_auc); the log's writer computes them off the request path.
+    log_scores: bool = False
 
 
 def _dumps(document: Any) -> bytes:
@@ -198,6 +201,7 @@ class _Server:
         log = self.predlog
         if log is None or (log.sample < 1.0 and not log.wants(bucket(request_id))):
             return
+        scorer = served if self.options.log_scores and served.has_proba else None
         if isinstance(frame, CheckedRows):  # all numbers: the array is all there is to keep
             record = LogRecord(
                 request_id,
@@ -208,10 +212,18 @@ class _Server:
                 frame.values,
                 outputs,
                 frame.columns,
+                scorer,
             )
         else:
             record = LogRecord(
-                request_id, time.time(), served.name, served.version, route, frame, outputs
+                request_id,
+                time.time(),
+                served.name,
+                served.version,
+                route,
+                frame,
+                outputs,
+                scorer=scorer,
             )
         if not log.append(record):
             self.metrics.logged_dropped.inc()

@@ -102,8 +102,8 @@ def _metric(config: MonitorConfig, chosen: str | None, alias: str) -> str:
         spec = METRICS.get(chosen)
         if spec is None or spec.needs_score or config.task not in spec.tasks:
             raise ConfigError(
-                f"the canary cannot be judged on {chosen!r}: the prediction log keeps "
-                "predicted labels and values, not class scores",
+                f"the canary cannot be judged on {chosen!r}: it is judged on the predicted "
+                "labels and values of both routes, not on class scores",
                 where=where,
                 hint="Use a metric computed from predictions, e.g. accuracy, f1 or mae.",
             )

@@ -44,6 +44,17 @@ class MonitorConfig:
     deploy: dict[str, AliasPolicy]
 
     @property
+    def scores_needed(self) -> bool:
+        """Whether a watched metric (in evaluate.metrics, or a floor) needs class scores, such
+        as roc_auc: the server then keeps each row's positive-class score in its log."""
+        from mlgate.validate.metrics import METRICS
+
+        if self.task == "regression":
+            return False
+        names = {*self.metrics, *(floor.metric for floor in self.floors)}
+        return any(METRICS[n].needs_score for n in names if n in METRICS)
+
+    @property
     def grace(self) -> float:
         """Seconds after its end until a time window counts as complete: twice the
         longest prediction-log flush interval of the deploy policies, at least a minute."""

@@ -158,7 +158,14 @@ def judge(
 
     inputs = _drift(ref.inputs, data.inputs, config)
     outputs = _drift(ref.outputs, data.outputs, config)
-    metrics, notes = live_metrics(data.y_true, data.y_pred, config=config, names=metric_names)
+    metrics, notes = live_metrics(
+        data.y_true,
+        data.y_pred,
+        config=config,
+        names=metric_names,
+        y_score=data.y_score,
+        score_label=data.score_label,
+    )
     if data.late:
         notes.append(f"{data.late} label(s) came later than labels.max_delay and were left out")
     alerts = _alerts(data, inputs, outputs, metrics, config=config, categorical=ref.categorical)

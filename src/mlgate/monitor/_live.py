@@ -1,7 +1,9 @@
 """Live performance: the spec's metrics on the labelled rows of a window, with intervals.
 
-The prediction log keeps each row's predicted label (or value), not the class scores, so
-metrics that need scores (roc_auc, log_loss, brier) are left out with a note; custom
+The prediction log keeps each row's predicted label (or value). Metrics that need scores
+(roc_auc, log_loss, brier) use the positive-class score the server keeps beside it for a
+two-class model when a watched metric needs one (see :mod:`mlgate.deploy.predlog`), on
+the labelled rows that have one; without scores they are left out with a note. Custom
 metrics are left out too (they would run user code inside the monitor). Intervals come
 from :func:`mlgate.validate.bootstrap.bootstrap_metric` on the window's labelled rows,
 at the spec's ``confidence`` with evaluate's bootstrap settings. A window with fewer
@@ -23,7 +25,14 @@ if TYPE_CHECKING:
     from mlgate.validate.bootstrap import Interval
     from mlgate.validate.metrics import Predictions
 
-__all__ = ["MIN_LABELLED", "difference", "live_metrics", "live_predictions", "metric_names"]
+__all__ = [
+    "MIN_LABELLED",
+    "difference",
+    "live_metrics",
+    "live_predictions",
+    "metric_names",
+    "scored_predictions",
+]
 
 #: Labelled rows a window needs before its metrics are computed.
 MIN_LABELLED = 20
@@ -39,8 +48,6 @@ def metric_names(config: MonitorConfig) -> tuple[tuple[str, ...], tuple[str, ...
         spec = METRICS.get(name)
         if spec is None:
             notes.append(f"the custom metric {name} is not computed on live traffic")
-        elif spec.needs_score:
-            notes.append(f"{name} needs class scores, which the prediction log does not keep")
         elif config.task in spec.tasks:
             names.append(name)
     return tuple(names), tuple(notes)
@@ -81,15 +88,61 @@ def live_predictions(
     return Predictions(canonical_labels(y_true), canonical_labels(y_pred)), 0
 
 
+def scored_predictions(
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    y_score: Sequence[float],
+    score_label: Sequence[str | None],
+) -> tuple[Predictions | None, Any, str]:
+    """The labelled rows that have a logged score, as :class:`Predictions` with those scores
+    (labels compared as text, like :func:`canonical_labels`), the positive class the scores
+    are for, and a note on what was left out (or why nothing could be used)."""
+    import numpy as np
+
+    from mlgate.monitor._log import canonical_labels
+    from mlgate.validate.metrics import Predictions
+
+    scores = np.asarray(y_score, dtype=np.float64)
+    if len(scores) != len(y_true) or not np.isfinite(scores).any():
+        return (
+            None,
+            None,
+            (
+                "none of the labelled rows has a logged class score (mlgate serve keeps them for "
+                "two-class models with predict_proba, when a watched metric needs them)"
+            ),
+        )
+    keep = np.isfinite(scores)
+    positives = {score_label[i] for i in np.flatnonzero(keep).tolist()}
+    if len(positives) != 1 or None in positives:
+        return None, None, "the logged scores are not all for the same class"
+    (positive,) = canonical_labels(np.array(list(positives), dtype=object)).tolist()
+    truth = canonical_labels(np.asarray(y_true, dtype=object)[keep])
+    pred = canonical_labels(np.asarray(y_pred, dtype=object)[keep])
+    if len({*truth.tolist(), *pred.tolist(), positive}) > 2:
+        return None, None, "the labels have more than two classes; scores are kept for two"
+    dropped = int((~keep).sum())
+    note = f"{dropped} labelled row(s) have no logged class score" if dropped else ""
+    return Predictions(truth, pred, scores[keep]), positive, note
+
+
 def _interval(result: Any, config: MonitorConfig) -> Interval:
     return result.interval(config.confidence, method=config.method)  # type: ignore[no-any-return]
 
 
 def live_metrics(
-    y_true: Sequence[Any], y_pred: Sequence[Any], *, config: MonitorConfig, names: Sequence[str]
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    *,
+    config: MonitorConfig,
+    names: Sequence[str],
+    y_score: Sequence[float] = (),
+    score_label: Sequence[str | None] = (),
 ) -> tuple[dict[str, Interval], list[str]]:
-    """Each metric in ``names`` with its interval, and notes (too few rows, undefined)."""
-    from mlgate.validate.bootstrap import bootstrap_metric
+    """Each metric in ``names`` with its interval, and notes (too few rows, undefined, no
+    scores). Score-based metrics use the labelled rows with a logged score (``y_score``
+    and ``score_label``, one per labelled row)."""
+    from mlgate.validate.metrics import METRICS
 
     notes: list[str] = []
     predictions, dropped = live_predictions(y_true, y_pred, task=config.task)
@@ -102,6 +155,34 @@ def live_metrics(
             f"only {predictions.n} labelled row(s): live metrics need at least {MIN_LABELLED}"
         )
         return {}, notes
+    scored = [n for n in names if n in METRICS and METRICS[n].needs_score]
+    metrics = _bootstrapped([n for n in names if n not in scored], predictions, None, config, notes)
+    if scored:
+        with_scores, positive, note = scored_predictions(y_true, y_pred, y_score, score_label)
+        listed = ", ".join(scored)
+        if with_scores is None:
+            notes.append(f"{listed} not computed: {note}")
+        elif with_scores.n < MIN_LABELLED:
+            notes.append(
+                f"{listed} not computed: only {with_scores.n} labelled row(s) have a logged "
+                f"class score; live metrics need at least {MIN_LABELLED}"
+            )
+        else:
+            if note:
+                notes.append(f"{listed}: {note}")
+            metrics.update(_bootstrapped(scored, with_scores, positive, config, notes))
+    return {name: metrics[name] for name in names if name in metrics}, notes
+
+
+def _bootstrapped(
+    names: Sequence[str],
+    predictions: Predictions,
+    positive: Any,
+    config: MonitorConfig,
+    notes: list[str],
+) -> dict[str, Interval]:
+    from mlgate.validate.bootstrap import bootstrap_metric
+
     metrics: dict[str, Interval] = {}
     for name in names:
         try:
@@ -111,13 +192,14 @@ def live_metrics(
                 task=config.task,  # type: ignore[arg-type]
                 resamples=config.resamples,
                 seed=config.seed,
+                pos_label=positive,
                 threads=1,
             )
         except MlgateError as exc:
             notes.append(f"{name}: {exc.message}")
             continue
         metrics[name] = _interval(result.challenger, config)
-    return metrics, notes
+    return metrics
 
 
 def difference(

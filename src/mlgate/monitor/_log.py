@@ -19,6 +19,7 @@ since the epoch (UTC); it is complete once the server has had time to write them
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -106,6 +107,10 @@ class WindowData:
     outputs: Profile | None = None
     y_true: list[Any] = field(default_factory=list)
     y_pred: list[Any] = field(default_factory=list)
+    #: The positive-class score of each labelled row (NaN where the log has none), and the
+    #: class it is the probability of (None where there is no score).
+    y_score: list[float] = field(default_factory=list)
+    score_label: list[str | None] = field(default_factory=list)
     late: int = 0
 
 
@@ -269,7 +274,7 @@ def scan(
 
 
 def _segment_frame(path: Path, groups: set[Group], refs: Mapping[int, VersionRef]) -> pd.DataFrame:
-    columns = [*_BASE, "output"]
+    columns = [*_BASE, "output", "score", "score_label"]
     for version in {v for v, _ in groups}:
         ref = refs.get(version)
         if ref is not None and ref.inputs is not None:
@@ -357,6 +362,7 @@ def _add_part(
     labels: _Labels | None,
     ref: VersionRef,
 ) -> None:
+    import numpy as np
     import pandas as pd
 
     from mlgate.data._profile import merge_profiles, profile_frame
@@ -384,6 +390,14 @@ def _add_part(
         if joined.any():
             data.y_true.extend(labels.values[part][joined].tolist())
             data.y_pred.extend(outputs[joined].tolist())
+            if "score" in frame.columns and "score_label" in frame.columns:
+                scores = frame["score"].to_numpy(dtype="float64", na_value=np.nan)[part]
+                data.y_score.extend(scores[joined].tolist())
+                data.score_label.extend(frame["score_label"].to_numpy()[part][joined].tolist())
+            else:  # a segment written without scores
+                count = int(joined.sum())
+                data.y_score.extend([math.nan] * count)
+                data.score_label.extend([None] * count)
 
 
 def prediction_frame(values: Any, *, categorical: bool) -> pd.DataFrame:

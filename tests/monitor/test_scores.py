@@ -1,0 +1,260 @@
+"""Class scores in the prediction log: kept when a watched metric needs them (roc_auc,
+log_loss, brier), computed by the log writer off the request path, and turned into live
+score-based metrics with intervals, and degradation alerts on them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.tree import DecisionTreeClassifier
+
+from mlgate.config import Settings
+from mlgate.deploy.model import ServedModel
+from mlgate.deploy.predlog import LogRecord, PredictionLog, read_log
+from mlgate.deploy.run import log_folder
+from mlgate.monitor import monitor
+from mlgate.monitor._live import scored_predictions
+from mlgate.spec import Window
+from mlgate.train.signature import infer_signature
+
+from ..deploy.helpers import COLUMNS, register, rows, running, training_frame
+from . import helpers
+
+
+def _served(model: Any, frame: pd.DataFrame, *, array_input: bool = False) -> ServedModel:
+    signature = infer_signature(frame, label="target")
+    return ServedModel("churn", 1, model, signature, 0.0, array_input=array_input)
+
+
+def _fitted(target: Any = None) -> tuple[LogisticRegression, pd.DataFrame]:
+    frame = training_frame()
+    y = frame["target"] if target is None else target
+    return LogisticRegression(max_iter=500).fit(frame[COLUMNS], y), frame
+
+
+def _write(folder: Path, records: list[LogRecord]) -> pd.DataFrame:
+    log = PredictionLog(folder, flush_every=3600)
+    log.start()
+    for record in records:
+        assert log.append(record)
+    log.close()
+    return read_log(folder)
+
+
+def test_the_writer_scores_each_models_rows_in_one_call(tmp_path: Path) -> None:
+    model, frame = _fitted()
+    served = _served(model, frame)
+    x = frame[COLUMNS].to_numpy(dtype=np.float64)
+    records = [
+        # the all-number fast path queues arrays; other paths queue checked frames
+        LogRecord("a", 1.0, "churn", 1, "primary", x[0:3], [0, 1, 1], served.columns, served),
+        LogRecord("b", 2.0, "churn", 1, "primary", frame[COLUMNS].iloc[3:5], [1, 1], (), served),
+        LogRecord("c", 3.0, "churn", 1, "primary", x[5:6], [0], served.columns),  # no scorer
+    ]
+    logged = _write(tmp_path / "log", records)
+    expected = model.predict_proba(frame[COLUMNS].iloc[:5])[:, 1]
+    assert np.allclose(logged["score"].to_numpy()[:5], expected, rtol=0, atol=1e-12)
+    assert logged["score_label"].tolist()[:5] == ["1"] * 5
+    assert np.isnan(logged["score"].iloc[5])
+    assert pd.isna(logged["score_label"].iloc[5])
+
+
+def test_no_scores_for_a_model_without_two_classes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    frame = training_frame()
+    three = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+        frame[COLUMNS], pd.cut(frame["radius"], 3, labels=False)
+    )
+    served = _served(three, frame)
+    x = frame[COLUMNS].to_numpy(dtype=np.float64)
+
+    class Broken:  # a model whose predict_proba fails: the log is still written
+        classes_ = np.array([0, 1])
+
+        def predict(self, rows: Any) -> Any:
+            return np.zeros(len(rows))
+
+        def predict_proba(self, rows: Any) -> Any:
+            raise ValueError("no probabilities today")
+
+    broken = _served(Broken(), frame)
+    records = [
+        LogRecord("a", 1.0, "churn", 1, "primary", x[:2], [0, 2], served.columns, served),
+        LogRecord("b", 2.0, "churn", 2, "primary", x[2:4], [0, 0], broken.columns, broken),
+    ]
+    with caplog.at_level(logging.WARNING, logger="mlgate.deploy.predlog"):
+        logged = _write(tmp_path / "log", records)
+    assert len(logged) == 4
+    assert logged["score"].isna().all()
+    assert logged["score_label"].isna().all()
+    assert "could not score 2 logged rows: no probabilities today" in caplog.text
+
+
+def test_scored_predictions_keep_rows_with_a_score_of_one_class() -> None:
+    found, positive, note = scored_predictions(
+        [1, 0, 1.0, "0"], [1, 1, 0, 0], [0.9, float("nan"), 0.4, 0.2], ["1", None, "1", "1"]
+    )
+    assert found is not None
+    assert positive == "1"
+    assert found.y_true.tolist() == ["1", "1", "0"]
+    assert found.y_score is not None
+    assert found.y_score.tolist() == [0.9, 0.4, 0.2]
+    assert note == "1 labelled row(s) have no logged class score"
+    for scores, labels, why in [
+        ([float("nan")] * 2, [None, None], "none of the labelled rows has a logged class score"),
+        ([0.1, 0.2], ["1", "yes"], "not all for the same class"),
+    ]:
+        nothing, _, said = scored_predictions([1, 0], [1, 0], scores, labels)
+        assert nothing is None
+        assert why in said
+    three, _, said = scored_predictions([0, 1, 2], [0, 1, 1], [0.1, 0.2, 0.3], ["1"] * 3)
+    assert three is None
+    assert "more than two classes" in said
+
+
+def _scored_records(
+    served: ServedModel, frame: pd.DataFrame, *, start: float, prefix: str
+) -> list[LogRecord]:
+    x = frame[COLUMNS].to_numpy(dtype=np.float64)
+    outputs = served.model.predict(frame[COLUMNS])
+    return [
+        LogRecord(
+            f"{prefix}-{i}",
+            start + i,
+            "churn",
+            1,
+            "primary",
+            x[i : i + 1],
+            outputs[i : i + 1],
+            served.columns,
+            served,
+        )
+        for i in range(len(frame))
+    ]
+
+
+def test_degradation_on_live_roc_auc(tmp_path: Path) -> None:
+    settings = helpers.make_project(
+        tmp_path / "proj",
+        evaluate={"metrics": ["roc_auc"], "bootstrap": {"resamples": 400}},
+        triggers={"degradation": {"metric": "roc_auc", "min": 0.8}},
+        monitor={"window": 250},
+    )
+    register(settings)  # v1, which the log below says answered
+    frame = training_frame()
+    good, _ = _fitted()
+    # a model that learned another question: its scores say little about the target
+    noise = np.random.default_rng(7).integers(0, 2, len(frame))
+    bad, _ = _fitted(noise)
+    first, second = frame.iloc[:250], frame.iloc[250:500]
+    folder = log_folder(settings, "churn")
+    _write(folder, _scored_records(_served(good, frame), first, start=helpers.T0, prefix="g"))
+    _write(folder, _scored_records(_served(bad, frame), second, start=helpers.T0 + 1e4, prefix="b"))
+    ids = [f"g-{i}" for i in range(250)] + [f"b-{i}" for i in range(250)]
+    helpers.add_labels(
+        settings, [(i, 0, int(v)) for i, v in zip(ids, frame["target"].iloc[:500], strict=True)]
+    )
+
+    report = monitor("churn", settings=settings, window=Window(count=250))
+    held, fell = (w.metrics["roc_auc"] for w in report.windows)
+    expected = roc_auc_score(first["target"], good.predict_proba(first[COLUMNS])[:, 1])
+    assert held.estimate == pytest.approx(expected, abs=1e-12)
+    assert held.low > 0.8
+    assert fell.high < 0.8
+    (alert,) = [a for a in report.alerts if a.kind == "degradation"]
+    assert alert.window == "count:250:1"
+    assert alert.sentence.startswith("live roc_auc 0.")
+    assert "even its upper 95% bound is below the floor 0.8 (triggers.degradation)" in (
+        alert.sentence
+    )
+
+
+def _project(root: Path, metrics: list[str]) -> Settings:
+    (root / ".mlgate").mkdir(parents=True)
+    spec = {
+        "project": {"name": "churn"},
+        "data": {"label": "target"},
+        "train": {"function": "train:train"},
+        "evaluate": {"metrics": metrics, "bootstrap": {"resamples": 400}},
+        "deploy": {"production": {"strategy": "direct"}},
+    }
+    (root / "mlgate.yaml").write_text(json.dumps(spec))
+    settings = Settings.load(project=root)
+    register(settings)
+    return settings
+
+
+def test_a_server_keeps_no_scores_when_no_watched_metric_needs_them(tmp_path: Path) -> None:
+    settings = _project(tmp_path / "proj", ["accuracy", "f1"])
+    with running(settings) as server:
+        body = {"dataframe_split": {"columns": COLUMNS, "data": rows(3)}}
+        assert httpx.post(f"{server.url}/invocations", json=body).status_code == 200
+    logged = read_log(log_folder(settings, "churn"))
+    assert len(logged) == 3
+    assert "score" not in logged.columns
+    assert "score_label" not in logged.columns
+
+
+def test_a_real_server_keeps_scores_when_a_metric_needs_them(tmp_path: Path) -> None:
+    settings = _project(tmp_path / "proj", ["accuracy", "roc_auc", "brier"])
+    frame = training_frame()
+    data = rows(120)
+    with running(settings) as server:
+        for index in range(60):  # 60 requests of two rows, half through each protocol
+            chunk = data[2 * index : 2 * index + 2]
+            if index % 2:
+                body: dict[str, Any] = {"dataframe_split": {"columns": COLUMNS, "data": chunk}}
+                response = httpx.post(
+                    f"{server.url}/invocations", json=body, headers={"X-Request-ID": f"r{index}"}
+                )
+            else:
+                tensor = [value for row in chunk for value in row]
+                body = {
+                    "id": f"r{index}",
+                    "inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP64",
+                                "data": tensor}],
+                }  # fmt: skip
+                response = httpx.post(f"{server.url}/v2/models/churn/infer", json=body)
+            assert response.status_code == 200, response.text
+        labels = [
+            {"request_id": f"r{i}", "row": row, "label": int(frame["target"].iloc[2 * i + row])}
+            for i in range(60)
+            for row in (0, 1)
+        ]
+        stored = httpx.post(f"{server.url}/v2/models/churn/feedback", json={"labels": labels})
+        assert stored.json()["inserted"] == 120
+    logged = read_log(log_folder(settings, "churn"))
+    logged = logged.sort_values(["request_id", "row"], key=_natural).reset_index(drop=True)
+    model = LogisticRegression(max_iter=200, C=1.0).fit(frame[COLUMNS], frame["target"])
+    expected = model.predict_proba(frame[COLUMNS].iloc[:120])[:, 1]
+    assert np.allclose(logged["score"].to_numpy(), expected, atol=1e-9)
+    assert set(logged["score_label"]) == {"1"}
+
+    report = monitor("churn", settings=settings, window=Window(count=120))
+    (window,) = report.windows
+    assert set(window.metrics) == {"accuracy", "roc_auc", "brier"}
+    truth = frame["target"].iloc[:120]
+    assert window.metrics["roc_auc"].estimate == pytest.approx(
+        roc_auc_score(truth, expected), abs=1e-9
+    )
+    assert window.metrics["brier"].estimate == pytest.approx(
+        float(np.mean((expected - truth.to_numpy()) ** 2)), abs=1e-9
+    )
+    assert not [n for n in window.notes if "class score" in n]
+
+
+def _natural(column: pd.Series) -> pd.Series:
+    """r2 before r10: request ids and rows in the order they were sent."""
+    if column.name == "request_id":
+        return column.str[1:].astype(int)
+    return column
