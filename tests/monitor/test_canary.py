@@ -130,10 +130,18 @@ def test_nothing_to_decide_without_a_canary(tmp_path: Path) -> None:
     settings = make_project(tmp_path / "proj")  # strategy: direct
     register(settings, features(100, seed=1))
     assert decide_canary(NAME, settings=settings) is None
-    write_spec(settings.project, deploy=_deploy(canary={**CANARY, "metric": "roc_auc"}))
     register(settings, features(100, seed=1), alias="candidate")
-    with pytest.raises(ConfigError, match="the canary cannot be judged on 'roc_auc'"):
+    write_spec(settings.project, deploy=_deploy(canary={**CANARY, "metric": "mae"}))
+    with pytest.raises(ConfigError, match=r"'mae' is a regression metric, but evaluate\.task is"):
         decide_canary(NAME, settings=settings)
+    write_spec(
+        settings.project,
+        deploy=_deploy(canary={**CANARY, "metric": "lift"}),
+        evaluate={"metrics": ["accuracy", "lift"], "custom_metrics": {"lift": "lift:lift"}},
+    )
+    with pytest.raises(ConfigError, match="the canary cannot be judged on 'lift'") as caught:
+        decide_canary(NAME, settings=settings)
+    assert "it is a custom metric" in caught.value.message
     assert _aliases(settings) == {"production": 1, "candidate": 2}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -123,24 +124,87 @@ def test_scored_predictions_keep_rows_with_a_score_of_one_class() -> None:
 
 
 def _scored_records(
-    served: ServedModel, frame: pd.DataFrame, *, start: float, prefix: str
+    served: ServedModel | None,
+    frame: pd.DataFrame,
+    *,
+    start: float,
+    prefix: str,
+    model: Any = None,
+    version: int = 1,
+    route: str = "primary",
 ) -> list[LogRecord]:
+    """One-row requests answered by ``served`` (its scores kept), or by ``model`` without
+    scores."""
     x = frame[COLUMNS].to_numpy(dtype=np.float64)
-    outputs = served.model.predict(frame[COLUMNS])
+    outputs = (served.model if served is not None else model).predict(frame[COLUMNS])
+    columns = served.columns if served is not None else tuple(COLUMNS)
     return [
         LogRecord(
             f"{prefix}-{i}",
             start + i,
             "churn",
-            1,
-            "primary",
+            version,
+            route,
             x[i : i + 1],
             outputs[i : i + 1],
-            served.columns,
+            columns,
             served,
         )
         for i in range(len(frame))
     ]
+
+
+def test_a_canary_judged_on_roc_auc(tmp_path: Path) -> None:
+    from mlgate.monitor import decide_canary
+
+    canary = {"min_requests": 200, "metric": "roc_auc", "max_drop": 0.02}
+    settings = helpers.make_project(
+        tmp_path / "proj",
+        evaluate={"metrics": ["accuracy", "roc_auc"], "bootstrap": {"resamples": 400}},
+        deploy={"production": {"strategy": "canary", "traffic": 0.5, "canary": canary}},
+    )
+    register(settings)
+    register(settings, seed=1, alias="candidate")
+    frame = training_frame()
+    good, _ = _fitted()
+    bad, _ = _fitted(np.random.default_rng(7).integers(0, 2, len(frame)))
+    primary, served_canary = frame.iloc[:250], frame.iloc[250:500]
+    folder = log_folder(settings, "churn")
+    _write(folder, _scored_records(_served(good, frame), primary, start=helpers.T0, prefix="p"))
+    # first the canary's rows without scores: nothing can be decided on roc_auc
+    unscored = _scored_records(
+        None, served_canary, start=helpers.T0 + 1, prefix="c", model=bad, version=2, route="canary"
+    )
+    _write(folder, unscored)
+    ids = [f"p-{i}" for i in range(250)] + [f"c-{i}" for i in range(250)]
+    helpers.add_labels(
+        settings, [(i, 0, int(v)) for i, v in zip(ids, frame["target"].iloc[:500], strict=True)]
+    )
+    waiting = decide_canary("churn", settings=settings)
+    assert waiting is not None
+    assert (waiting.decision, waiting.state) == ("wait", "waiting")
+    assert waiting.sentence == (
+        "waiting for labels: the canary has 0 and the primary 250 labelled rows with a logged "
+        "class score; a decision needs 20 each"
+    )
+
+    shutil.rmtree(folder)  # the same traffic again, the canary's scores kept this time
+    _write(folder, _scored_records(_served(good, frame), primary, start=helpers.T0, prefix="p"))
+    scored = _served(bad, frame)
+    _write(
+        folder,
+        _scored_records(
+            scored, served_canary, start=helpers.T0 + 1, prefix="c", version=2, route="canary"
+        ),
+    )
+    verdict = decide_canary("churn", settings=settings)
+    assert verdict is not None
+    assert (verdict.decision, verdict.state) == ("abort", "moved")
+    assert verdict.metric == "roc_auc"
+    assert verdict.difference is not None
+    assert verdict.difference.high < -0.02
+    assert verdict.sentence.startswith("canary aborted: roc_auc 0.")
+    assert "on 250 and 250 labelled rows with a logged class score" in verdict.sentence
 
 
 def test_degradation_on_live_roc_auc(tmp_path: Path) -> None:

@@ -100,12 +100,14 @@ def _metric(config: MonitorConfig, chosen: str | None, alias: str) -> str:
     where = f"deploy.{alias}.canary.metric"
     if chosen is not None:
         spec = METRICS.get(chosen)
-        if spec is None or spec.needs_score or config.task not in spec.tasks:
+        if spec is None or config.task not in spec.tasks:
+            kind = "a custom metric" if spec is None else f"not a {config.task} metric"
             raise ConfigError(
-                f"the canary cannot be judged on {chosen!r}: it is judged on the predicted "
-                "labels and values of both routes, not on class scores",
+                f"the canary cannot be judged on {chosen!r}: it is {kind}, and the canary is "
+                "judged by mlgate's own metrics on the logged predictions",
                 where=where,
-                hint="Use a metric computed from predictions, e.g. accuracy, f1 or mae.",
+                hint="Use a built-in metric of the task, e.g. accuracy, f1 or roc_auc "
+                "(classification), mae or rmse (regression).",
             )
         return chosen
     names, _ = metric_names(config)
@@ -202,22 +204,45 @@ def _compare(
     config: MonitorConfig,
     base: dict[str, Any],
 ) -> CanaryVerdict:
-    from mlgate.monitor._live import MIN_LABELLED, difference, live_predictions
+    from mlgate.monitor._live import MIN_LABELLED, difference, live_predictions, scored_predictions
+    from mlgate.validate.metrics import METRICS
 
-    sides = [
-        live_predictions(d.y_true, d.y_pred, task=config.task)[0] if d else None
-        for d in (canary, primary)
-    ]
+    positive: Any = None
+    if METRICS[metric].needs_score:
+        scored = [
+            scored_predictions(d.y_true, d.y_pred, d.y_score, d.score_label) if d else None
+            for d in (canary, primary)
+        ]
+        sides = [None if found is None else found[0] for found in scored]
+        positives = {found[1] for found in scored if found is not None and found[0] is not None}
+        if len(positives) > 1:
+            sentence = (
+                f"waiting: the canary's and the primary's logged scores are for different "
+                f"classes ({', '.join(sorted(map(str, positives)))}), so {metric} cannot be "
+                "compared"
+            )
+            return CanaryVerdict(decision="wait", state="waiting", sentence=sentence, **base)
+        positive = positives.pop() if positives else None
+        what = "labelled rows with a logged class score"
+    else:
+        sides = [
+            live_predictions(d.y_true, d.y_pred, task=config.task)[0] if d else None
+            for d in (canary, primary)
+        ]
+        what = "labelled rows"
     if any(side is None or side.n < MIN_LABELLED for side in sides):
+        have = [0 if side is None else side.n for side in sides]
         sentence = (
-            f"waiting for labels: the canary has {base['canary_labelled']} and the primary "
-            f"{base['primary_labelled']} labelled rows; a decision needs {MIN_LABELLED} each"
+            f"waiting for labels: the canary has {have[0]} and the primary {have[1]} {what}; "
+            f"a decision needs {MIN_LABELLED} each"
         )
         return CanaryVerdict(decision="wait", state="waiting", sentence=sentence, **base)
     assert sides[0] is not None
     assert sides[1] is not None
     try:
-        mine, theirs, diff, _ = difference(metric, sides[0], sides[1], config=config)
+        mine, theirs, diff, _ = difference(
+            metric, sides[0], sides[1], config=config, pos_label=positive
+        )
     except MlgateError as exc:
         sentence = f"waiting: {metric} cannot be compared yet ({exc.message})"
         return CanaryVerdict(decision="wait", state="waiting", sentence=sentence, **base)
@@ -228,7 +253,7 @@ def _compare(
         f"{metric} {mine.estimate:.3g} (canary v{base['candidate']}) vs {theirs.estimate:.3g} "
         f"(v{base['primary']}), improvement {diff.estimate:+.3g} "
         f"[{diff.low:+.3g}, {diff.high:+.3g}] at {config.confidence:.0%} on "
-        f"{base['canary_labelled']} and {base['primary_labelled']} labelled rows"
+        f"{sides[0].n} and {sides[1].n} {what}"
     )
     if diff.defined and diff.high < -drop:
         return _act("abort", settings, evidence + f": worse by more than {drop:g}", base, numbers)

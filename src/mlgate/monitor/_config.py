@@ -45,13 +45,19 @@ class MonitorConfig:
 
     @property
     def scores_needed(self) -> bool:
-        """Whether a watched metric (in evaluate.metrics, or a floor) needs class scores, such
-        as roc_auc: the server then keeps each row's positive-class score in its log."""
+        """Whether a watched metric (in evaluate.metrics, a floor, or a canary's metric) needs
+        class scores, such as roc_auc: the server then keeps each row's positive-class score
+        in its log."""
         from mlgate.validate.metrics import METRICS
 
         if self.task == "regression":
             return False
         names = {*self.metrics, *(floor.metric for floor in self.floors)}
+        names.update(
+            p.canary.metric
+            for p in self.deploy.values()
+            if p.canary is not None and p.canary.metric is not None
+        )
         return any(METRICS[n].needs_score for n in names if n in METRICS)
 
     @property

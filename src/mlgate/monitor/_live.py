@@ -203,7 +203,12 @@ def _bootstrapped(
 
 
 def difference(
-    metric: str, canary: Predictions, primary: Predictions, *, config: MonitorConfig
+    metric: str,
+    canary: Predictions,
+    primary: Predictions,
+    *,
+    config: MonitorConfig,
+    pos_label: Any = None,
 ) -> tuple[Interval, Interval, Interval, bool]:
     """The canary's and the primary's metric and their difference *as an improvement*
     (canary - primary when larger is better, primary - canary otherwise), from an
@@ -223,6 +228,7 @@ def difference(
             task=config.task,  # type: ignore[arg-type]
             resamples=config.resamples,
             seed=config.seed + offset,
+            pos_label=pos_label,
             threads=1,
         )
         for offset, side in ((0, canary), (1, primary))
