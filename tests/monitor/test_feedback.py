@@ -96,3 +96,34 @@ def test_feedback_on_a_real_server(tmp_path: Path) -> None:
     [window] = report.windows
     assert (window.rows, window.requests, window.labelled) == (40, 20, 40)
     assert 0.7 < window.metrics["accuracy"].estimate <= 1.0
+
+
+def test_the_next_feedback_call_recovers_from_a_broken_store(tmp_path: Path) -> None:
+    """The server keeps its stores open between feedback calls and goes on after one fails.
+    (A known storage failure, such as a locked or full database, is a 503; this one, a table
+    gone, is an internal error.)"""
+    import sqlite3
+
+    settings = make_project(tmp_path / "proj")
+    register(settings)
+    database = settings.state_dir / "mlgate.db"
+
+    def alter(statement: str) -> None:
+        connection = sqlite3.connect(database)
+        try:
+            with connection:
+                connection.execute(statement)
+        finally:
+            connection.close()
+
+    with running(settings) as server:
+        url = f"{server.url}/v2/models/churn/feedback"
+        assert httpx.post(url, json={"request_id": "a", "label": 1}).status_code == 200
+        alter("ALTER TABLE labels RENAME TO labels_away")  # the server's store breaks
+        broken = httpx.post(url, json={"request_id": "b", "label": 0})
+        assert broken.status_code == 500
+        assert broken.json()["error"] == "internal error (OperationalError); see the server log"
+        alter("ALTER TABLE labels_away RENAME TO labels")
+        again = httpx.post(url, json={"request_id": "c", "label": 1})
+        assert again.status_code == 200, again.text
+    assert _labels(settings) == {("a", 0): 1, ("c", 0): 1}

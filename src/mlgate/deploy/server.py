@@ -14,6 +14,7 @@ import itertools
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from mlgate.config import Settings
+    from mlgate.store.metadata.base_loop import LabelRow, LabelWrite
+    from mlgate.store.stores import Stores
 
 __all__ = ["ServeOptions", "create_app"]
 
@@ -99,6 +102,10 @@ class _Server:
         self._id_prefix = os.urandom(8).hex()
         self._ids = itertools.count()
         self.watcher: AliasWatcher | None = None
+        #: Opened on the first feedback call and kept until shutdown (opening costs more
+        #: than storing a label).
+        self._label_stores: Stores | None = None
+        self._label_lock = threading.Lock()
         self._set_version("primary", slot.live.primary)
         self._set_version("candidate", slot.live.candidate)
 
@@ -140,6 +147,10 @@ class _Server:
             self.shadow_pool.shutdown(wait=True)
             if self.predlog is not None:
                 self.predlog.close()
+            with self._label_lock:
+                if self._label_stores is not None:
+                    self._label_stores.close()
+                    self._label_stores = None
 
     # -- helpers
 
@@ -398,7 +409,6 @@ class _Server:
 
         from mlgate.deploy.feedback import parse_feedback
         from mlgate.errors import MlgateError
-        from mlgate.monitor._labels import record_labels
 
         headers = self._plain_headers(request)
         try:
@@ -410,7 +420,7 @@ class _Server:
                 )
             rows = parse_feedback(await self._read(request.scope, request.receive))
             try:
-                written = await run_in_threadpool(record_labels, self.settings, self.name, rows)
+                written = await run_in_threadpool(self._store_labels, rows)
             except MlgateError as exc:
                 message = f"the labels could not be stored: {exc.render()}"
                 raise BadRequest(message, status=503) from None
@@ -419,6 +429,25 @@ class _Server:
         document = {"received": len(rows), "inserted": written.inserted}
         document["replaced"] = written.replaced
         return _json(document, headers=headers)
+
+    def _store_labels(self, rows: list[LabelRow]) -> LabelWrite:
+        """Store labels through the server's own stores (opened once; a failure closes them,
+        so the next call opens them again)."""
+        from mlgate.store.stores import open_stores
+
+        assert self.settings is not None
+        with self._label_lock:
+            if self._label_stores is None:
+                self._label_stores = open_stores(self.settings)
+            stores = self._label_stores
+        try:
+            return stores.metadata.put_labels(self.name, rows, source="http", actor=None)
+        except BaseException:
+            with self._label_lock:
+                if self._label_stores is stores:
+                    self._label_stores = None
+            stores.close()
+            raise
 
     # -- metrics and errors
 

@@ -27,10 +27,9 @@ from mlgate.errors import DataError, UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlgate.store.metadata.base_loop import LabelRow, LabelWrite
     from mlgate.store.stores import Stores
 
-__all__ = ["LabelsAdded", "add_labels", "record_labels"]
+__all__ = ["LabelsAdded", "add_labels"]
 
 _FORMATS = {
     ".csv": "csv",
@@ -273,13 +272,3 @@ def add_labels(
         unmatched=len(unmatched),
         unmatched_examples=tuple(unmatched["request_id"].head(3).astype(str)),
     )
-
-
-def record_labels(
-    settings: Settings, model: str, rows: Sequence[LabelRow], *, source: str = "http"
-) -> LabelWrite:
-    """Store labels that arrived one by one (the model server's feedback endpoint)."""
-    from mlgate.store.stores import open_stores
-
-    with open_stores(settings) as stores:
-        return stores.metadata.put_labels(model, rows, source=source, actor=None)
