@@ -65,3 +65,41 @@ def test_full_queue_drops_instead_of_waiting(tmp_path: Path) -> None:
     assert not log.append(_record("3"))
     assert time.perf_counter() - started < 0.05
     assert log.dropped == 1
+
+
+def test_a_segment_that_cannot_be_written_is_tried_again(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    folder = tmp_path / "log"
+    folder.mkdir()
+    # a file where the writer needs today's folder: every write fails until it is gone
+    blocker = folder / datetime.now(UTC).strftime("%Y-%m-%d")
+    blocker.write_text("in the way")
+    log = PredictionLog(folder, flush_every=0.1)
+    log.start()
+    try:
+        for index in range(3):
+            assert log.append(_record(f"r{index}"))
+        deadline = time.monotonic() + 5
+        while not log._retry and time.monotonic() < deadline:  # the first flush failed
+            time.sleep(0.02)
+        assert [r.request_id for r in log._retry] == ["r0", "r1", "r2"]
+        assert log.append(_record("r3"))
+        blocker.unlink()
+        while log.segments == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        log.close()
+    frame = read_log(folder)
+    assert frame["request_id"].drop_duplicates().tolist() == ["r0", "r1", "r2", "r3"]
+    assert (log.written, log.dropped) == (8, 0)
+
+
+def test_what_still_fails_at_close_is_counted_as_dropped(tmp_path: Path) -> None:
+    folder = tmp_path / "log"
+    folder.write_text("a file, not a folder")
+    log = PredictionLog(folder, flush_every=60)
+    log.start()
+    assert log.append(_record("r0"))
+    log.close()
+    assert (log.written, log.dropped) == (0, 1)

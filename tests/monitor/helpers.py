@@ -17,7 +17,7 @@ import pandas as pd
 
 from mlgate.config import Settings
 from mlgate.deploy.predlog import LogRecord, PredictionLog
-from mlgate.deploy.run import log_folder
+from mlgate.deploy.run import log_location
 
 NAME = "churn"
 FEATURES = ["x1", "x2", "x3", "x4", "region"]
@@ -168,8 +168,9 @@ def records(
 
 
 def write_records(settings: Settings, found: Sequence[LogRecord], *, segment: int = 1000) -> None:
-    """Write ``found`` with the server's log writer, about ``segment`` rows per segment."""
-    folder = log_folder(settings, NAME)
+    """Write ``found`` with the server's log writer, about ``segment`` rows per segment, where
+    the server would (the local folder, or beside a remote artifact store)."""
+    folder = log_location(settings, NAME)
     pending: list[LogRecord] = []
     size = 0
     for record in [*found, None]:

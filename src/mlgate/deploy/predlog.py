@@ -17,6 +17,13 @@ built in Arrow from numpy blocks
 object per row), so the writer thread holds the GIL briefly. Segments are
 written to a temp name and renamed, so a reader never sees half a file. Labels
 arriving later join on ``request_id`` (plus ``row`` for batches).
+
+The log lives in a local folder, or under an fsspec URL when the artifact store is
+remote (``s3://bucket/prefix/predictions/NAME``), so several servers and the monitor
+share it: a segment is uploaded whole (object stores publish an object at once; other
+file systems get a temporary name and a rename). A segment that cannot be written is
+kept for the next flush (up to ``max_queue`` records), so a network hiccup loses
+nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,9 +44,67 @@ if TYPE_CHECKING:
 
     from mlgate.deploy.model import ServedModel
 
-__all__ = ["LogRecord", "PredictionLog", "read_log"]
+__all__ = [
+    "LogPlace",
+    "LogRecord",
+    "PredictionLog",
+    "RemoteSegment",
+    "is_remote",
+    "read_log",
+    "remote_segments",
+]
 
 _log = logging.getLogger("mlgate.deploy.predlog")
+
+#: Where a prediction log lives: a local folder, or an fsspec URL (``s3://…``, ``memory://…``).
+LogPlace: TypeAlias = "Path | str"
+
+
+def is_remote(place: Path | str) -> bool:
+    """Whether ``place`` is an fsspec URL (``file://`` is a local folder)."""
+    return isinstance(place, str) and "://" in place and not place.startswith("file://")
+
+
+def _local(place: Path | str) -> Path:
+    return place if isinstance(place, Path) else Path(place.removeprefix("file://"))
+
+
+@dataclass(frozen=True)
+class RemoteSegment:
+    """One segment of a remote log: its file system, its path there, and its path under the
+    log's root (which orders segments: day folder, then the time-stamped name)."""
+
+    fs: Any
+    path: str
+    relative: str
+    url: str
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return self.relative.rsplit("/", 1)[-1]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def remote_segments(url: str) -> list[RemoteSegment]:
+    """The segments under the log URL ``url``, in the order they were written."""
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(url)
+    root = root.rstrip("/")
+    try:
+        found = fs.find(root)
+    except FileNotFoundError:
+        return []
+    segments = []
+    for path in found:
+        relative = path[len(root) + 1 :] if path.startswith(root + "/") else path
+        name = relative.rsplit("/", 1)[-1]
+        if name.endswith(".parquet") and not name.startswith("."):
+            segments.append(RemoteSegment(fs, path, relative, f"{url.rstrip('/')}/{relative}"))
+    return sorted(segments, key=lambda segment: segment.relative)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +143,20 @@ class PredictionLog:
 
     def __init__(
         self,
-        folder: Path,
+        folder: Path | str,
         *,
         sample: float = 1.0,
         flush_every: float = 5.0,
         max_queue: int = 100_000,
     ) -> None:
         self.folder = folder
+        self.remote = is_remote(folder)
         self.sample = sample
         self.flush_every = flush_every
         self.max_queue = max_queue
         self._pending: deque[LogRecord] = deque()
+        #: Records whose segment could not be written, tried again at the next flush.
+        self._retry: list[LogRecord] = []
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self.written = 0
@@ -131,17 +199,26 @@ class PredictionLog:
         while True:
             closing = self._closing.wait(self.flush_every)
             pending = self._pending
-            records = [pending.popleft() for _ in range(len(pending))]
+            records = self._retry + [pending.popleft() for _ in range(len(pending))]
+            self._retry = []
             if records:
-                self._write(records)
+                self._write(records, last=closing)
             if closing:
                 return
 
-    def _write(self, records: list[LogRecord]) -> None:
+    def _write(self, records: list[LogRecord], *, last: bool = False) -> None:
         try:
             self._write_segment(records)
         except Exception:  # the log must never take the server down
-            _log.exception("could not write %d prediction log records", len(records))
+            if last or len(records) > self.max_queue:
+                self.dropped += len(records)
+                _log.exception("could not write %d prediction log records", len(records))
+            else:
+                self._retry = records
+                _log.exception(
+                    "could not write %d prediction log records; trying again at the next flush",
+                    len(records),
+                )
 
     def _write_segment(self, records: list[LogRecord]) -> None:
         import numpy as np
@@ -173,10 +250,7 @@ class PredictionLog:
             columns["score_label"] = pa.array(labels, pa.large_string())
         table = pa.table(columns)
         day = datetime.now(UTC).strftime("%Y-%m-%d")
-        folder = self.folder / day
-        folder.mkdir(parents=True, exist_ok=True)
         name = f"{datetime.now(UTC):%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet"
-        temp = folder / f".{name}.tmp"
         # dictionary pages only for text (ids, names, categories): tried on random floats they
         # only cost time (half of the write for number inputs)
         text = [
@@ -184,10 +258,38 @@ class PredictionLog:
             for f in table.schema
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
-        pq.write_table(table, temp, use_dictionary=text)
-        temp.replace(folder / name)
+        if self.remote:
+            self._upload(table, day, name, text)
+        else:
+            folder = _local(self.folder) / day
+            folder.mkdir(parents=True, exist_ok=True)
+            temp = folder / f".{name}.tmp"
+            pq.write_table(table, temp, use_dictionary=text)
+            temp.replace(folder / name)
         self.written += table.num_rows
         self.segments += 1
+
+    def _upload(self, table: Any, day: str, name: str, text: list[str]) -> None:
+        """Write the segment to the remote log in one upload."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from fsspec.core import url_to_fs
+
+        from mlgate.store.artifacts.remote import ATOMIC_PUT
+
+        fs, root = url_to_fs(str(self.folder))
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, use_dictionary=text)
+        data = sink.getvalue().to_pybytes()
+        target = f"{root.rstrip('/')}/{day}/{name}"
+        protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+        if protocol in ATOMIC_PUT:
+            fs.pipe_file(target, data)
+            return
+        temp = f"{root.rstrip('/')}/{day}/.{name}.tmp"
+        fs.makedirs(f"{root.rstrip('/')}/{day}", exist_ok=True)
+        fs.pipe_file(temp, data)
+        fs.mv(temp, target)
 
 
 def _inputs(records: list[LogRecord]) -> Any:
@@ -277,15 +379,22 @@ def _outputs(records: list[LogRecord]) -> Any:
         return pa.array([json.dumps(v, default=str) for v in outputs])
 
 
-def read_log(folder: Path) -> pd.DataFrame:
-    """Every segment under ``folder`` as one frame (empty when nothing was logged)."""
+def read_log(folder: Path | str) -> pd.DataFrame:
+    """Every segment under ``folder`` (a local folder or a log URL) as one frame (empty when
+    nothing was logged)."""
     import pandas as pd
     import pyarrow.parquet as pq
 
-    files = sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
-    if not files:
+    tables = []
+    if is_remote(folder):
+        for segment in remote_segments(str(folder)):
+            with segment.fs.open(segment.path, "rb") as fh:
+                tables.append(pq.read_table(fh))
+    else:
+        local = _local(folder)
+        files = sorted(p for p in local.rglob("*.parquet") if not p.name.startswith("."))
+        tables = [pq.read_table(f) for f in files]
+    if not tables:
         return pd.DataFrame(columns=["request_id", "row", "time", "model", "version", "route"])
-    frame: pd.DataFrame = pd.concat(
-        [pq.read_table(f).to_pandas() for f in files], ignore_index=True
-    )
+    frame: pd.DataFrame = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
     return frame

@@ -14,7 +14,7 @@ from mlgate.deploy.routing import Routing
 from mlgate.deploy.server import MAX_BODY, ServeOptions
 from mlgate.errors import UsageError
 
-__all__ = ["DeployPolicy", "deploy_policy", "log_folder", "serve"]
+__all__ = ["DeployPolicy", "deploy_policy", "log_folder", "log_location", "serve"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,20 @@ def deploy_policy(settings: Settings, alias: str) -> DeployPolicy:
 
 
 def log_folder(settings: Settings, name: str) -> Path:
-    """Where the server writes the prediction log of model ``name``."""
+    """The local folder of the prediction log of model ``name``: ``.mlgate/predictions/NAME``."""
     return settings.state_dir / "predictions" / name
+
+
+def log_location(settings: Settings, name: str) -> Path | str:
+    """Where the prediction log of model ``name`` lives: beside the artifact store when that
+    is remote (``<MLGATE_STORE>/predictions/NAME``, so several servers and the monitor share
+    it), else the local :func:`log_folder`."""
+    from mlgate.deploy.predlog import is_remote
+
+    store = settings.store_url
+    if is_remote(store):
+        return f"{store.rstrip('/')}/predictions/{name}"
+    return log_folder(settings, name)
 
 
 def _check_host(host: str) -> str:
@@ -110,7 +122,7 @@ def serve(
         max_body=max_body,
         poll=poll,
         allow_pickle=allow_pickle,
-        log_folder=log_folder(settings, name) if log else None,
+        log_folder=log_location(settings, name) if log else None,
         log_sample=policy.log_sample if log else 0.0,
         log_flush_every=policy.log_flush_every,
         log_scores=log and monitor_config(settings).scores_needed,

@@ -66,7 +66,7 @@ class ServeOptions:
     max_body: int = MAX_BODY
     poll: float = 1.0
     allow_pickle: bool = False
-    log_folder: Path | None = None
+    log_folder: Path | str | None = None
     log_sample: float = 1.0
     log_flush_every: float = 5.0
     #: Keep each row's positive-class score in the log (the project watches a score-based

@@ -123,7 +123,7 @@ def _metric(config: MonitorConfig, chosen: str | None, alias: str) -> str:
 def _scan(
     settings: Settings, name: str, groups: set[tuple[int, str]]
 ) -> dict[tuple[int, str], WindowData]:
-    from mlgate.deploy.run import log_folder
+    from mlgate.deploy.run import log_location
     from mlgate.monitor._config import monitor_config
     from mlgate.monitor._log import Scheme, scan
     from mlgate.monitor._monitor import label_fetch
@@ -135,7 +135,7 @@ def _scan(
         return {
             (data.version, data.route): data
             for data in scan(
-                log_folder(settings, name),
+                log_location(settings, name),
                 scheme=Scheme(),
                 refs={},
                 keep=groups.__contains__,

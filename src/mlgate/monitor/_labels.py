@@ -186,7 +186,7 @@ def _id_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _logged(stores: Stores, folder: Path, labels: pd.DataFrame) -> pd.Series:
+def _logged(stores: Stores, folder: Path | str, labels: pd.DataFrame) -> pd.Series:
     """Whether each label's (request_id, row) is in the prediction log, read one segment's
     request_id and row columns at a time."""
     import pandas as pd
@@ -232,7 +232,7 @@ def add_labels(
 ) -> LabelsAdded:
     """Store the delayed labels of ``file`` for ``model`` (default: the spec's registered
     model name). See the module docstring for the file's columns and the rules."""
-    from mlgate.deploy.run import log_folder
+    from mlgate.deploy.run import log_location
     from mlgate.monitor._config import monitor_config
     from mlgate.registry.identity import current_actor
     from mlgate.registry.lookup import check_model_name, no_model
@@ -250,7 +250,7 @@ def add_labels(
         if stores.metadata.get_model(name) is None:
             raise no_model(name, (m.name for m in stores.metadata.list_models()))
         distinct = labels.drop_duplicates(["request_id", "row"], keep="last")
-        logged = _logged(stores, log_folder(settings, name), distinct)
+        logged = _logged(stores, log_location(settings, name), distinct)
         rows = [
             LabelRow(str(r), int(n), v)
             for r, n, v in zip(

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from mlgate.deploy.predlog import LogPlace, RemoteSegment
+
+    #: A local segment file, or one in a remote log.
+    Segment = Path | RemoteSegment
+
     from mlgate.data._profile import Profile
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "log_segments",
     "read_segment",
     "scan",
+    "segment_rows",
 ]
 
 Group = tuple[int, str]
@@ -114,23 +120,49 @@ class WindowData:
     late: int = 0
 
 
-def log_segments(folder: Path) -> list[Path]:
-    """The log's Parquet segments in the order they were written (temp files left out)."""
-    if not folder.is_dir():
+def log_segments(folder: LogPlace) -> list[Segment]:
+    """The log's Parquet segments in the order they were written (temp files left out);
+    ``folder`` is a local folder or a log URL (see :mod:`mlgate.deploy.predlog`)."""
+    from mlgate.deploy.predlog import is_remote, remote_segments
+
+    if is_remote(folder):
+        return list(remote_segments(str(folder)))
+    local = folder if isinstance(folder, Path) else Path(folder.removeprefix("file://"))
+    if not local.is_dir():
         return []
-    files = [p for p in folder.rglob("*.parquet") if not p.name.startswith(".")]
-    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+    files = sorted(
+        (p for p in local.rglob("*.parquet") if not p.name.startswith(".")),
+        key=lambda p: p.relative_to(local).as_posix(),
+    )
+    return list(files)
 
 
-def read_segment(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
+def segment_rows(segment: Segment) -> int:
+    """The number of rows in a segment (read from its footer)."""
+    import pyarrow.parquet as pq
+
+    if isinstance(segment, Path):
+        return int(pq.ParquetFile(segment).metadata.num_rows)
+    with segment.fs.open(segment.path, "rb") as fh:
+        return int(pq.ParquetFile(fh).metadata.num_rows)
+
+
+def read_segment(path: Segment, columns: Sequence[str] | None = None) -> pa.Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        file = pq.ParquetFile(path)
-        names = set(file.schema_arrow.names)
-        wanted = None if columns is None else [c for c in columns if c in names]
-        table = file.read(columns=wanted)
+        if isinstance(path, Path):
+            file = pq.ParquetFile(path)
+            names = set(file.schema_arrow.names)
+            wanted = None if columns is None else [c for c in columns if c in names]
+            table = file.read(columns=wanted)
+        else:
+            with path.fs.open(path.path, "rb") as fh:
+                file = pq.ParquetFile(fh)
+                names = set(file.schema_arrow.names)
+                wanted = None if columns is None else [c for c in columns if c in names]
+                table = file.read(columns=wanted)
     except (OSError, pa.ArrowException) as exc:
         raise DataError(
             f"cannot read the prediction log segment {path}: {exc}".splitlines()[0],
@@ -170,7 +202,7 @@ def _window_numbers(scheme: Scheme, ordinals: Any, nanos: Any) -> Any:
     return np.zeros(len(ordinals), dtype=np.int64)
 
 
-def _index(files: Sequence[Path], scheme: Scheme, keep: Callable[[Group], bool]) -> _Index:
+def _index(files: Sequence[Segment], scheme: Scheme, keep: Callable[[Group], bool]) -> _Index:
     import numpy as np
 
     index = _Index()
@@ -216,7 +248,7 @@ def _complete(scheme: Scheme, group: Group, window: int, index: _Index, now_ns: 
 
 
 def scan(
-    folder: Path,
+    folder: LogPlace,
     *,
     scheme: Scheme,
     refs: Mapping[int, VersionRef],
@@ -273,7 +305,9 @@ def scan(
                 yield _finish(open_windows.pop(key), scheme)
 
 
-def _segment_frame(path: Path, groups: set[Group], refs: Mapping[int, VersionRef]) -> pd.DataFrame:
+def _segment_frame(
+    path: Segment, groups: set[Group], refs: Mapping[int, VersionRef]
+) -> pd.DataFrame:
     columns = [*_BASE, "output", "score", "score_label"]
     for version in {v for v, _ in groups}:
         ref = refs.get(version)
@@ -282,7 +316,7 @@ def _segment_frame(path: Path, groups: set[Group], refs: Mapping[int, VersionRef
     return _required(read_segment(path, columns).to_pandas(), path, _BASE)
 
 
-def _required(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> pd.DataFrame:
+def _required(frame: pd.DataFrame, path: Segment, columns: Sequence[str]) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(

@@ -124,7 +124,7 @@ def monitor(
     A model without logged predictions gives a report with a ``note`` and no windows;
     an unknown model or version raises :class:`~mlgate.errors.NotFoundError`.
     """
-    from mlgate.deploy.run import log_folder
+    from mlgate.deploy.run import log_location
     from mlgate.monitor._config import monitor_config
     from mlgate.monitor._judge import judge
     from mlgate.monitor._live import metric_names
@@ -142,7 +142,7 @@ def monitor(
             raise no_model(name, (m.name for m in stores.metadata.list_models()))
         if version is not None and stores.metadata.get_version(name, version) is None:
             raise no_version(model, version)
-        folder = log_folder(settings, name)
+        folder = log_location(settings, name)
         if not log_segments(folder):
             return MonitorReport(
                 name,

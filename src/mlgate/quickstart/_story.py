@@ -269,14 +269,11 @@ def _add_labels(path: Path, settings: Settings) -> str:
 
 def _wait_for_log(settings: Settings, model: str, rows: int, timeout: float = 20) -> None:
     """Wait until the server's prediction log holds ``rows`` rows (it flushes every second)."""
-    import pyarrow.parquet as pq
-
-    from mlgate.deploy.run import log_folder
-    from mlgate.monitor._log import log_segments
+    from mlgate.deploy.run import log_location
+    from mlgate.monitor._log import log_segments, segment_rows
 
     def logged() -> int:
-        folder = log_folder(settings, model)
-        return sum(pq.ParquetFile(path).metadata.num_rows for path in log_segments(folder))
+        return sum(segment_rows(path) for path in log_segments(log_location(settings, model)))
 
     deadline = time.monotonic() + timeout
     while logged() < rows:

@@ -18,10 +18,10 @@ from mlgate.errors import StorageError
 from mlgate.store.artifacts.base import Blobs, LinkMode
 from mlgate.store.artifacts.cas import copy_and_hash
 
-__all__ = ["RemoteBlobs"]
+__all__ = ["ATOMIC_PUT", "RemoteBlobs"]
 
 #: Protocols whose uploads are atomic (a reader never sees half an object).
-_ATOMIC_PUT = {"s3", "s3a", "gcs", "gs", "az", "abfs", "abfss", "memory"}
+ATOMIC_PUT = {"s3", "s3a", "gcs", "gs", "az", "abfs", "abfss", "memory"}
 
 
 class RemoteBlobs(Blobs):
@@ -32,7 +32,7 @@ class RemoteBlobs(Blobs):
         self.fs = fs
         self.root = root.rstrip("/")
         protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-        self._atomic = protocol in _ATOMIC_PUT
+        self._atomic = protocol in ATOMIC_PUT
 
     def _path(self, key: str) -> str:
         return f"{self.root}/{key}"
