@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlgate.spec import Window
+    from mlgate.store.metadata.base_loop import WindowRecord
     from mlgate.store.stores import Stores
 
 __all__ = ["ROUTES", "label_fetch", "monitor", "scheme_of"]
@@ -167,9 +168,8 @@ def monitor(
             max_delay=float(config.labels.max_delay),
             grace=config.grace,
         ):
-            result = judge(data, refs[data.version], config=config, metric_names=names)
-            _store(stores, name, result)
-            windows.append(result)
+            windows.append(judge(data, refs[data.version], config=config, metric_names=names))
+        stores.metadata.put_windows([_record(name, result) for result in windows])
     windows.sort(key=lambda w: (w.version, w.route, w.start, w.key))
     alerts: tuple[Alert, ...] = tuple(a for w in windows for a in w.alerts)
     note = ""
@@ -185,20 +185,18 @@ def monitor(
     )
 
 
-def _store(stores: Stores, name: str, result: WindowResult) -> None:
+def _record(name: str, result: WindowResult) -> WindowRecord:
     from mlgate.store.metadata.base_loop import WindowRecord
 
-    stores.metadata.put_window(
-        WindowRecord(
-            model=name,
-            version=result.version,
-            route=result.route,
-            key=result.key,
-            start=result.start,
-            end=result.end,
-            rows=result.rows,
-            labelled=result.labelled,
-            result=result.to_dict(),
-            alerts=[a.to_dict() for a in result.alerts],
-        )
+    return WindowRecord(
+        model=name,
+        version=result.version,
+        route=result.route,
+        key=result.key,
+        start=result.start,
+        end=result.end,
+        rows=result.rows,
+        labelled=result.labelled,
+        result=result.to_dict(),
+        alerts=[a.to_dict() for a in result.alerts],
     )

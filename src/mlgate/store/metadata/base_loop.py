@@ -73,8 +73,13 @@ class LoopRecords(ABC):
         """How many labels the model has."""
 
     @abstractmethod
+    def put_windows(self, records: Sequence[WindowRecord]) -> list[WindowRecord]:
+        """Store windows' results in one transaction (each replaces an earlier result for the
+        same model, version, route and key); the stored records, with their ids."""
+
     def put_window(self, record: WindowRecord) -> WindowRecord:
-        """Store a window's result (replacing an earlier result for the same key)."""
+        """Store one window's result (see :meth:`put_windows`)."""
+        return self.put_windows([record])[0]
 
     @abstractmethod
     def list_windows(

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from mlgate.store.metadata.base_loop import LabelRow, LabelWrite, WindowRecord
 from mlgate.store.metadata.tables import labels, monitor_windows, runs, trigger_state
@@ -19,6 +19,13 @@ __all__ = ["LoopSql"]
 #: Request ids per ``IN (...)`` query.
 _CHUNK = 500
 _WINDOW_FIELDS = tuple(f.name for f in dataclasses.fields(WindowRecord))
+_DROP_WINDOW = delete(monitor_windows).where(
+    monitor_windows.c.model == bindparam("p_model"),
+    monitor_windows.c.version == bindparam("p_version"),
+    monitor_windows.c.route == bindparam("p_route"),
+    monitor_windows.c.key == bindparam("p_key"),
+)
+_ADD_WINDOW = insert(monitor_windows)
 
 
 def _window(row: Row[Any]) -> WindowRecord:
@@ -110,21 +117,26 @@ class LoopSql:
 
     # --- monitoring windows ---------------------------------------------------------------
 
-    def put_window(self, record: WindowRecord) -> WindowRecord:
-        """Store a window's result (replacing an earlier result for the same key)."""
-        stored = dataclasses.replace(record, computed_at=record.computed_at or datetime.now(UTC))
-        values = {k: v for k, v in dataclasses.asdict(stored).items() if k != "id"}
-        key = (
-            monitor_windows.c.model == record.model,
-            monitor_windows.c.version == record.version,
-            monitor_windows.c.route == record.route,
-            monitor_windows.c.key == record.key,
-        )
+    def put_windows(self, records: Sequence[WindowRecord]) -> list[WindowRecord]:
+        """Store windows' results in one transaction (each replaces an earlier result for the
+        same model, version, route and key); the stored records, with their ids."""
+        now = datetime.now(UTC)
+        stored: list[WindowRecord] = []
         with self._write() as connection:
-            connection.execute(delete(monitor_windows).where(*key))
-            connection.execute(insert(monitor_windows).values(**values))
-            row = connection.execute(select(monitor_windows).where(*key)).one()
-        return _window(row)
+            for record in records:
+                done = dataclasses.replace(record, computed_at=record.computed_at or now)
+                key = {
+                    "p_model": record.model,
+                    "p_version": record.version,
+                    "p_route": record.route,
+                    "p_key": record.key,
+                }
+                connection.execute(_DROP_WINDOW, key)
+                values = {k: v for k, v in dataclasses.asdict(done).items() if k != "id"}
+                key_of_new = connection.execute(_ADD_WINDOW, values).inserted_primary_key
+                new_id = None if key_of_new is None else int(key_of_new[0])
+                stored.append(dataclasses.replace(done, id=new_id))
+        return stored
 
     def list_windows(
         self,
