@@ -283,7 +283,8 @@ def drift(
     Either side may be a raw frame or a :class:`Profile` (a stored reference profile, or
     a live window profiled with ``like=reference``). A column drifts if its adjusted
     p-value is below ``alpha`` and its effect size exceeds ``effect_size``. Columns are
-    compared on ``threads`` threads (default: up to 4, one per core).
+    compared on ``threads`` threads (default: up to 4, one per core, when a side is a raw
+    frame; one when both are profiles, whose comparisons hold the GIL).
     """
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must be between 0 and 1, not {alpha}")
@@ -316,8 +317,9 @@ def drift(
     def one(name: str) -> ColumnDrift:
         return _column(name, ref, cur, in_current=name in cur_names)
 
-    if threads is None:
-        threads = min(4, os.cpu_count() or 1)
+    if threads is None:  # raw columns sort in numpy, which releases the GIL; profiles do not
+        raw = ref.frame is not None or cur.frame is not None
+        threads = min(4, os.cpu_count() or 1) if raw else 1
     if threads > 1 and len(ref_names) > 1:  # numpy sorts release the GIL
         with ThreadPoolExecutor(max_workers=threads) as pool:
             results = list(pool.map(one, ref_names))
