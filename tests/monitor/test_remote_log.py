@@ -112,3 +112,27 @@ def test_a_server_with_an_s3_store_logs_there(
     assert set(logged["request_id"]) == {f"s{i}" for i in range(10)}
     (window,) = monitor("churn", settings=settings, window=Window(count=30)).windows
     assert (window.rows, window.labelled) == (30, 10)
+
+
+def test_a_reader_sees_segments_added_after_it_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_bucket: str
+) -> None:
+    """A monitor or a waiting script lists the log again and again while servers (other
+    processes) add to it: s3fs keeps folder listings, so an old one must never hide a new
+    segment."""
+    import s3fs
+
+    monkeypatch.setenv("MLGATE_STORE", f"s3://{s3_bucket}/store")
+    settings = make_project(tmp_path / "proj")
+    where = str(log_location(settings, NAME))
+    server = s3fs.S3FileSystem(skip_instance_cache=True)  # another writer than the reader's
+    seen = []
+    for number in range(3):
+        live = features(100, seed=number)
+        local = make_project(tmp_path / f"segment-{number}").replace(store=None)
+        write_log(local, live, truth(live), version=1, prefix=f"s{number}-", segment=100)
+        (segment,) = log_segments(log_folder(local, NAME))
+        day = segment.parent.name
+        server.put_file(str(segment), f"{where.removeprefix('s3://')}/{day}/{segment.name}")
+        seen.append(sum(segment_rows(s) for s in log_segments(where)))
+    assert seen == [100, 200, 300]

@@ -94,6 +94,9 @@ def remote_segments(url: str) -> list[RemoteSegment]:
 
     fs, root = url_to_fs(url)
     root = root.rstrip("/")
+    # Servers keep adding segments: forget every cached listing (s3fs, for one, keeps each
+    # folder's, and would not find a segment added since in the day folder's old listing).
+    fs.invalidate_cache()
     try:
         found = fs.find(root)
     except FileNotFoundError:

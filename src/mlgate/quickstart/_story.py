@@ -130,6 +130,14 @@ def quickstart(dest: Path, *, say: Say = print) -> QuickstartResult:
     if not first.runs:
         raise MlgateError("the first run did not start", hint="See `mlgate watch --once`.")
     record = _run_story(settings, first.runs[0].run_id, steps)
+    if "version" not in record.summary:
+        raise MlgateError(
+            f"the first run ended {record.status} without registering a model"
+            + (f": {record.error}" if record.error else ""),
+            where=str(dest),
+            hint=f"See `mlgate show {record.id}` in that folder; fix the cause and try again "
+            "in a new folder.",
+        )
     version = int(record.summary["version"])
     steps.note(f"registered {MODEL} v{version}; production needs {APPROVER}'s approval (exit 6)")
     steps.lap("first run")
