@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
 from mlgate.errors import ConfigError
+from mlgate.store.metadata.engines import shared_engine
 
 __all__ = ["INSTALL_HINT", "connect"]
 
@@ -23,10 +24,13 @@ def connect(url: URL) -> tuple[Engine, str]:
         url = url.set(drivername="postgresql+psycopg")
     where = url.render_as_string(hide_password=True)
     try:
-        engine = create_engine(
-            url,
-            pool_pre_ping=True,
-            connect_args={"application_name": "mlgate", "connect_timeout": 10},
+        engine = shared_engine(
+            url.render_as_string(hide_password=False),
+            lambda: create_engine(
+                url,
+                pool_pre_ping=True,
+                connect_args={"application_name": "mlgate", "connect_timeout": 10},
+            ),
         )
     except ImportError as exc:
         raise ConfigError(

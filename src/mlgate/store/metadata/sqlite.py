@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 
 from mlgate.errors import StorageError
+from mlgate.store.metadata.engines import shared_engine
 from mlgate.store.metadata.sql import WRITE_OPTION
 
 __all__ = ["BUSY_TIMEOUT_MS", "connect"]
@@ -45,16 +46,23 @@ def connect(url: URL) -> tuple[Engine, str]:
             "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
         where = ":memory:"
-    elif url.query.get("uri") in ("true", "1") or database.startswith("file:"):
-        engine = create_engine(url)
+        _tune(engine)  # a new in-memory database every time: never shared
+        return engine, where
+    if url.query.get("uri") in ("true", "1") or database.startswith("file:"):
+        target = url
         where = database.removeprefix("file:")
     else:
         path = Path(database).expanduser().absolute()
-        _make_parent(path)
-        engine = create_engine(url.set(database=str(path)))
+        _make_parent(path)  # every time: the folder may have been removed since
+        target = url.set(database=str(path))
         where = str(path)
-    _tune(engine)
-    return engine, where
+
+    def make() -> Engine:
+        engine = create_engine(target)
+        _tune(engine)
+        return engine
+
+    return shared_engine(target.render_as_string(hide_password=False), make), where
 
 
 def _make_parent(path: Path) -> None:
