@@ -322,3 +322,48 @@ def _natural(column: pd.Series) -> pd.Series:
     if column.name == "request_id":
         return column.str[1:].astype(int)
     return column
+
+
+def test_a_canary_waits_when_the_routes_scores_are_for_different_classes(
+    tmp_path: Path,
+) -> None:
+    from mlgate.monitor._canary import _compare
+    from mlgate.monitor._config import monitor_config
+    from mlgate.monitor._log import WindowData
+
+    settings = helpers.make_project(tmp_path / "proj")
+    rng = np.random.default_rng(0)
+
+    def window(route: str, positive: str) -> WindowData:
+        data = WindowData(version=1, route=route, index=0, key="all", complete=True)
+        data.y_true = rng.integers(0, 2, 50).tolist()
+        data.y_pred = rng.integers(0, 2, 50).tolist()
+        data.y_score = rng.random(50).tolist()
+        data.score_label = [positive] * 50
+        return data
+
+    base: dict[str, Any] = {
+        "model": "churn",
+        "alias": "production",
+        "primary": 1,
+        "candidate": 2,
+        "metric": "roc_auc",
+        "canary_requests": 50,
+        "min_requests": 10,
+        "canary_labelled": 50,
+        "primary_labelled": 50,
+        "max_drop": 0.0,
+    }
+    verdict = _compare(
+        settings,
+        window("canary", "1"),
+        window("primary", "0"),
+        metric="roc_auc",
+        config=monitor_config(settings),
+        base=base,
+    )
+    assert (verdict.decision, verdict.state) == ("wait", "waiting")
+    assert verdict.sentence == (
+        "waiting: the canary's and the primary's logged scores are for different classes "
+        "(0, 1), so roc_auc cannot be compared"
+    )
