@@ -87,3 +87,20 @@ def test_a_forked_child_makes_its_own_engine(tmp_path: Path) -> None:
     os.close(read)
     os.waitpid(pid, 0)
     assert answer == b"1"
+
+
+def test_only_the_most_recently_used_engines_are_kept(tmp_path: Path) -> None:
+    from mlgate.store.metadata.engines import KEEP
+
+    def engine_of(name: str) -> object:
+        store = _open(f"sqlite:///{tmp_path / name / 'mlgate.db'}")
+        store.close()
+        return store.engine
+
+    first = engine_of("first")
+    for number in range(KEEP - 1):
+        engine_of(f"other-{number}")
+    assert engine_of("first") is first  # still kept, and now the most recent
+    for number in range(KEEP):
+        engine_of(f"more-{number}")
+    assert engine_of("first") is not first  # dropped: a new engine, the same database
