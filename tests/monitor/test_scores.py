@@ -69,12 +69,12 @@ def test_the_writer_scores_each_models_rows_in_one_call(tmp_path: Path) -> None:
     assert pd.isna(logged["score_label"].iloc[5])
 
 
-def test_no_scores_for_a_model_without_two_classes(
+def test_more_classes_get_one_score_each_and_a_failing_model_none(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     frame = training_frame()
     three = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
-        frame[COLUMNS], pd.cut(frame["radius"], 3, labels=False)
+        frame[COLUMNS], pd.cut(frame["radius"], 3, labels=["small", "mid", "large"])
     )
     served = _served(three, frame)
     x = frame[COLUMNS].to_numpy(dtype=np.float64)
@@ -89,16 +89,66 @@ def test_no_scores_for_a_model_without_two_classes(
             raise ValueError("no probabilities today")
 
     broken = _served(Broken(), frame)
+    two, _ = _fitted()
+    binary = _served(two, frame)
     records = [
-        LogRecord("a", 1.0, "churn", 1, "primary", x[:2], [0, 2], served.columns, served),
-        LogRecord("b", 2.0, "churn", 2, "primary", x[2:4], [0, 0], broken.columns, broken),
+        LogRecord("a", 1.0, "churn", 1, "primary", x[:3], ["small"] * 3, served.columns, served),
+        LogRecord("b", 2.0, "churn", 2, "primary", x[3:5], [0, 0], broken.columns, broken),
+        LogRecord("c", 3.0, "churn", 3, "primary", x[5:6], [1], binary.columns, binary),
     ]
     with caplog.at_level(logging.WARNING, logger="mlgate.deploy.predlog"):
         logged = _write(tmp_path / "log", records)
-    assert len(logged) == 4
-    assert logged["score"].isna().all()
-    assert logged["score_label"].isna().all()
+    assert len(logged) == 6
+    expected = three.predict_proba(frame[COLUMNS].iloc[:3])
+    assert np.allclose(np.stack(logged["scores"].iloc[:3].to_list()), expected, atol=1e-12)
+    assert (
+        logged["score_classes"].iloc[:3].map(json.loads).to_list()
+        == [[str(c) for c in three.classes_]] * 3
+    )
+    assert logged["score"].iloc[:5].isna().all()
+    assert logged["scores"].iloc[3:].isna().all()  # the failing model's rows and the binary one
+    assert logged["score"].iloc[5] == pytest.approx(
+        two.predict_proba(frame[COLUMNS].iloc[5:6])[0, 1]
+    )
     assert "could not score 2 logged rows: no probabilities today" in caplog.text
+
+
+def test_live_roc_auc_of_a_model_with_three_classes(tmp_path: Path) -> None:
+    settings = helpers.make_project(
+        tmp_path / "proj",
+        evaluate={"metrics": ["accuracy", "roc_auc"], "bootstrap": {"resamples": 400}},
+        monitor={"window": 300},
+    )
+    register(settings)
+    frame = training_frame()
+    target = pd.cut(frame["radius"] + frame["texture"] / 3, 3, labels=False).to_numpy()
+    three = LogisticRegression(max_iter=2000).fit(frame[COLUMNS].to_numpy() / 10, target)
+    served = _served(_Scaled(three), frame)
+    rows = frame.iloc[:300]
+    _write(
+        log_folder(settings, "churn"),
+        _scored_records(served, rows, start=helpers.T0, prefix="m"),
+    )
+    helpers.add_labels(settings, [(f"m-{i}", 0, int(target[i])) for i in range(300)])
+    (window,) = monitor("churn", settings=settings, window=Window(count=300)).windows
+    proba = three.predict_proba(rows[COLUMNS].to_numpy() / 10)
+    expected = roc_auc_score(target[:300], proba, multi_class="ovr", average="macro")
+    assert window.metrics["roc_auc"].estimate == pytest.approx(expected, abs=1e-9)
+    assert not [n for n in window.notes if "class score" in n]
+
+
+class _Scaled:
+    """A three-class model of the scaled inputs (a plain class: the log calls its methods)."""
+
+    def __init__(self, model: LogisticRegression) -> None:
+        self.model = model
+        self.classes_ = model.classes_
+
+    def predict(self, rows: Any) -> Any:
+        return self.model.predict(np.asarray(rows, dtype=float) / 10)
+
+    def predict_proba(self, rows: Any) -> Any:
+        return self.model.predict_proba(np.asarray(rows, dtype=float) / 10)
 
 
 def test_scored_predictions_keep_rows_with_a_score_of_one_class() -> None:
@@ -120,7 +170,7 @@ def test_scored_predictions_keep_rows_with_a_score_of_one_class() -> None:
         assert why in said
     three, _, said = scored_predictions([0, 1, 2], [0, 1, 1], [0.1, 0.2, 0.3], ["1"] * 3)
     assert three is None
-    assert "more than two classes" in said
+    assert "more than the two classes the scores are for" in said
 
 
 def _scored_records(

@@ -112,19 +112,18 @@ class ServedModel:
         """Checked all-number rows (a float array in :attr:`columns` order) as a frame."""
         return CheckedRows(values, self.columns, self.column_index).frame()
 
-    def positive_scores(
+    def class_scores(
         self, rows: np.ndarray[Any, Any] | pd.DataFrame
-    ) -> tuple[np.ndarray[Any, Any], str] | None:
-        """The probability of the positive class for each row, and that class as text, or
-        None when the model is not a two-class model with ``predict_proba`` and
-        ``classes_``. The positive class is the second of ``classes_`` (the larger label, as
-        evaluate reads scores). ``rows`` are checked rows: a frame, or the float array of the
+    ) -> tuple[np.ndarray[Any, Any], tuple[str, ...]] | None:
+        """The class probabilities of each row (rows × classes, in ``classes_`` order) and
+        those classes as text, or None when the model has no ``predict_proba`` and
+        ``classes_``. ``rows`` are checked rows: a frame, or the float array of the
         all-number path in :attr:`columns` order. The prediction log's writer calls this
         for many requests at once, off the request path."""
         import numpy as np
 
         classes = getattr(self.model, "classes_", None)
-        if not self.has_proba or classes is None or len(classes) != 2:
+        if not self.has_proba or classes is None or len(classes) < 2:
             return None
         features = (
             CheckedRows(rows, self.columns, self.column_index)
@@ -132,11 +131,10 @@ class ServedModel:
             else rows
         )
         proba = self.predict_proba(features)
-        if proba.ndim != 2 or proba.shape[1] != 2 or len(proba) != len(rows):
+        if proba.ndim != 2 or proba.shape != (len(rows), len(classes)):
             return None
-        positive = classes[1]
-        label = positive.item() if isinstance(positive, np.generic) else positive
-        return np.ascontiguousarray(proba[:, 1], dtype=np.float64), str(label)
+        names = tuple(str(c.item() if isinstance(c, np.generic) else c) for c in classes)
+        return np.ascontiguousarray(proba, dtype=np.float64), names
 
 
 def _warm_frame(signature: Signature) -> pd.DataFrame:

@@ -7,11 +7,14 @@ turns what is queued into a Parquet segment at least every ``flush_every``
 seconds and on close. One row per scored row: ``request_id``, ``row``, ``time``
 (UTC), ``model``, ``version``, ``route`` (primary, canary or shadow), one
 ``input.<column>`` per input column, ``output`` (the prediction; JSON text
-when it is not a plain value), and, when the server keeps scores, ``score``
-(the probability of the positive class of a two-class model, NaN for rows
-without one) with ``score_label`` (that class, as text), which live metrics
-such as roc_auc need. The writer thread computes scores, one ``predict_proba``
-call per model version and segment, never on the request path. The segment is
+when it is not a plain value). When the server keeps class scores, which live
+metrics such as roc_auc need, a two-class model's rows get ``score`` (the
+probability of the positive class, the second of ``classes_``) and
+``score_label`` (that class, as text); a model with more classes gets
+``scores`` (one probability per class) and ``score_classes`` (its classes, a
+JSON list); other rows have nulls there. The writer thread computes scores,
+one ``predict_proba`` call per model version and segment, never on the request
+path. The segment is
 built in Arrow from numpy blocks
 (per-request values are repeated per row by Arrow's ``take``, with no Python
 object per row), so the writer thread holds the GIL briefly. Segments are
@@ -248,9 +251,7 @@ class PredictionLog:
         columns.update(zip(inputs.column_names, inputs.columns, strict=True))
         columns["output"] = _outputs(records)
         if any(r.scorer is not None for r in records):
-            scores, labels = _scores(records, sizes)
-            columns["score"] = pa.array(scores)
-            columns["score_label"] = pa.array(labels, pa.large_string())
+            columns.update(_scores(records, sizes))
         table = pa.table(columns)
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         name = f"{datetime.now(UTC):%H%M%S%f}-{uuid.uuid4().hex[:8]}.parquet"
@@ -320,16 +321,18 @@ def _inputs(records: list[LogRecord]) -> Any:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _scores(
-    records: list[LogRecord], sizes: np.ndarray[Any, Any]
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Each row's positive-class score and that class (NaN and None where there is none):
-    the records of each model are scored together, in one call."""
+def _scores(records: list[LogRecord], sizes: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """The score columns (see the module docstring): the records of each model are scored
+    together, in one call."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
-    scores = np.full(int(sizes.sum()), np.nan)
-    labels = np.full(len(scores), None, dtype=object)
+    n = int(sizes.sum())
+    score, label = np.full(n, np.nan), np.full(n, None, dtype=object)
+    lengths = np.zeros(n, dtype=np.int64)
+    classes_of = np.full(n, None, dtype=object)
+    many: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []  # (rows, proba)
     starts = np.cumsum(sizes) - sizes
     by_model: dict[int, list[int]] = {}
     for number, record in enumerate(records):
@@ -348,15 +351,35 @@ def _scores(
                 ignore_index=True,
             )
         try:
-            found = scorer.positive_scores(rows)
-        except Exception as exc:  # a model that cannot score leaves NaN, never a lost log
+            found = scorer.class_scores(rows)
+        except Exception as exc:  # a model that cannot score leaves nulls, never a lost log
             _log.warning("v%d could not score %d logged rows: %s", scorer.version, len(rows), exc)
             continue
         if found is None:
             continue
+        proba, classes = found
         where = np.concatenate([np.arange(starts[n], starts[n] + sizes[n]) for n in numbers])
-        scores[where], labels[where] = found
-    return scores, labels
+        if len(classes) == 2:
+            score[where], label[where] = proba[:, 1], classes[1]
+        else:
+            lengths[where] = len(classes)
+            classes_of[where] = json.dumps(list(classes))
+            many.append((where, proba))
+    columns: dict[str, Any] = {
+        "score": pa.array(score),
+        "score_label": pa.array(label, pa.large_string()),
+    }
+    if many:
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        values = np.zeros(int(offsets[-1]))
+        for where, proba in many:
+            cells = offsets[where][:, None] + np.arange(proba.shape[1])
+            values[cells] = proba
+        columns["scores"] = pa.ListArray.from_arrays(
+            pa.array(offsets, pa.int32()), pa.array(values), mask=pa.array(lengths == 0)
+        )
+        columns["score_classes"] = pa.array(classes_of, pa.large_string())
+    return columns
 
 
 def _outputs(records: list[LogRecord]) -> Any:

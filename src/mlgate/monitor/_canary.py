@@ -210,7 +210,11 @@ def _compare(
     positive: Any = None
     if METRICS[metric].needs_score:
         scored = [
-            scored_predictions(d.y_true, d.y_pred, d.y_score, d.score_label) if d else None
+            scored_predictions(
+                d.y_true, d.y_pred, d.y_score, d.score_label, d.y_scores, d.score_classes
+            )
+            if d
+            else None
             for d in (canary, primary)
         ]
         sides = [None if found is None else found[0] for found in scored]

@@ -165,6 +165,8 @@ def judge(
         names=metric_names,
         y_score=data.y_score,
         score_label=data.score_label,
+        y_scores=data.y_scores,
+        score_classes=data.score_classes,
     )
     if data.late:
         notes.append(f"{data.late} label(s) came later than labels.max_delay and were left out")

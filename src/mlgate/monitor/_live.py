@@ -1,9 +1,9 @@
 """Live performance: the spec's metrics on the labelled rows of a window, with intervals.
 
 The prediction log keeps each row's predicted label (or value). Metrics that need scores
-(roc_auc, log_loss, brier) use the positive-class score the server keeps beside it for a
-two-class model when a watched metric needs one (see :mod:`mlgate.deploy.predlog`), on
-the labelled rows that have one; without scores they are left out with a note. Custom
+(roc_auc, log_loss, brier) use the class scores the server keeps beside it for a
+classifier when a watched metric needs them (see :mod:`mlgate.deploy.predlog`), on the
+labelled rows that have them; without scores they are left out with a note. Custom
 metrics are left out too (they would run user code inside the monitor). Intervals come
 from :func:`mlgate.validate.bootstrap.bootstrap_metric` on the window's labelled rows,
 at the spec's ``confidence`` with evaluate's bootstrap settings. A window with fewer
@@ -13,6 +13,7 @@ rows says little.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -93,15 +94,32 @@ def scored_predictions(
     y_pred: Sequence[Any],
     y_score: Sequence[float],
     score_label: Sequence[str | None],
+    y_scores: Sequence[Any] = (),
+    score_classes: Sequence[str | None] = (),
 ) -> tuple[Predictions | None, Any, str]:
-    """The labelled rows that have a logged score, as :class:`Predictions` with those scores
-    (labels compared as text, like :func:`canonical_labels`), the positive class the scores
-    are for, and a note on what was left out (or why nothing could be used)."""
+    """The labelled rows that have logged class scores, as :class:`Predictions` with those
+    scores (labels compared as text, like :func:`canonical_labels`), the positive class
+    of two-class scores (None for more classes), and a note on what was left out (or why
+    nothing could be used). ``y_score`` and ``score_label`` are a two-class model's,
+    ``y_scores`` and ``score_classes`` those of a model with more classes."""
     import numpy as np
 
     from mlgate.monitor._log import canonical_labels
     from mlgate.validate.metrics import Predictions
 
+    many = [i for i, value in enumerate(y_scores) if value is not None]
+    if many and len(y_scores) == len(y_true):
+        if len({score_classes[i] for i in many}) != 1:
+            return None, None, "the logged class scores are not all for the same classes"
+        classes = canonical_labels(np.array(json.loads(str(score_classes[many[0]])), object))
+        keep = np.zeros(len(y_true), dtype=bool)
+        keep[many] = True
+        matrix = np.stack([np.asarray(y_scores[i], dtype=np.float64) for i in many])
+        truth = canonical_labels(np.asarray(y_true, dtype=object)[keep])
+        pred = canonical_labels(np.asarray(y_pred, dtype=object)[keep])
+        dropped = len(y_true) - len(many)
+        note = f"{dropped} labelled row(s) have no logged class score" if dropped else ""
+        return Predictions(truth, pred, matrix, tuple(classes.tolist())), None, note
     scores = np.asarray(y_score, dtype=np.float64)
     if len(scores) != len(y_true) or not np.isfinite(scores).any():
         return (
@@ -109,7 +127,7 @@ def scored_predictions(
             None,
             (
                 "none of the labelled rows has a logged class score (mlgate serve keeps them for "
-                "two-class models with predict_proba, when a watched metric needs them)"
+                "classifiers with predict_proba, when a watched metric needs them)"
             ),
         )
     keep = np.isfinite(scores)
@@ -120,7 +138,7 @@ def scored_predictions(
     truth = canonical_labels(np.asarray(y_true, dtype=object)[keep])
     pred = canonical_labels(np.asarray(y_pred, dtype=object)[keep])
     if len({*truth.tolist(), *pred.tolist(), positive}) > 2:
-        return None, None, "the labels have more than two classes; scores are kept for two"
+        return None, None, "the labels have more than the two classes the scores are for"
     dropped = int((~keep).sum())
     note = f"{dropped} labelled row(s) have no logged class score" if dropped else ""
     return Predictions(truth, pred, scores[keep]), positive, note
@@ -138,10 +156,12 @@ def live_metrics(
     names: Sequence[str],
     y_score: Sequence[float] = (),
     score_label: Sequence[str | None] = (),
+    y_scores: Sequence[Any] = (),
+    score_classes: Sequence[str | None] = (),
 ) -> tuple[dict[str, Interval], list[str]]:
     """Each metric in ``names`` with its interval, and notes (too few rows, undefined, no
     scores). Score-based metrics use the labelled rows with a logged score (``y_score``
-    and ``score_label``, one per labelled row)."""
+    and ``score_label``, or ``y_scores`` and ``score_classes``, one per labelled row)."""
     from mlgate.validate.metrics import METRICS
 
     notes: list[str] = []
@@ -158,7 +178,9 @@ def live_metrics(
     scored = [n for n in names if n in METRICS and METRICS[n].needs_score]
     metrics = _bootstrapped([n for n in names if n not in scored], predictions, None, config, notes)
     if scored:
-        with_scores, positive, note = scored_predictions(y_true, y_pred, y_score, score_label)
+        with_scores, positive, note = scored_predictions(
+            y_true, y_pred, y_score, score_label, y_scores, score_classes
+        )
         listed = ", ".join(scored)
         if with_scores is None:
             notes.append(f"{listed} not computed: {note}")

@@ -117,6 +117,10 @@ class WindowData:
     #: class it is the probability of (None where there is no score).
     y_score: list[float] = field(default_factory=list)
     score_label: list[str | None] = field(default_factory=list)
+    #: A model with more than two classes: each labelled row's class probabilities (None
+    #: where the log has none) and those classes (a JSON list).
+    y_scores: list[Any] = field(default_factory=list)
+    score_classes: list[str | None] = field(default_factory=list)
     late: int = 0
 
 
@@ -308,7 +312,7 @@ def scan(
 def _segment_frame(
     path: Segment, groups: set[Group], refs: Mapping[int, VersionRef]
 ) -> pd.DataFrame:
-    columns = [*_BASE, "output", "score", "score_label"]
+    columns = [*_BASE, "output", "score", "score_label", "scores", "score_classes"]
     for version in {v for v, _ in groups}:
         ref = refs.get(version)
         if ref is not None and ref.inputs is not None:
@@ -432,6 +436,13 @@ def _add_part(
                 count = int(joined.sum())
                 data.y_score.extend([math.nan] * count)
                 data.score_label.extend([None] * count)
+            if "scores" in frame.columns and "score_classes" in frame.columns:
+                data.y_scores.extend(frame["scores"].to_numpy()[part][joined].tolist())
+                data.score_classes.extend(frame["score_classes"].to_numpy()[part][joined].tolist())
+            else:
+                count = int(joined.sum())
+                data.y_scores.extend([None] * count)
+                data.score_classes.extend([None] * count)
 
 
 def prediction_frame(values: Any, *, categorical: bool) -> pd.DataFrame:
