@@ -329,6 +329,23 @@ CASES: list[tuple[str, str, str, str]] = [
         r"data\.split\.holdout: must be less than 1",
     ),
     (
+        "pos-label-not-a-label",
+        VALID.replace("  slices: [region]\n", "  slices: [region]\n  pos_label: [yes]\n"),
+        "16:3",
+        r"evaluate\.pos_label: \['yes'\] is not a class label: give text, a whole number",
+    ),
+    (
+        "pos-label-for-regression",
+        VALID.replace("  slices: [region]\n", "  slices: [region]\n  pos_label: churned\n")
+        .replace("task: classification", "task: regression")
+        .replace("metrics: [accuracy, roc_auc]", "metrics: [rmse]")
+        .replace("{metric: accuracy, min: 0.9}", "{metric: rmse, max: 0.9}")
+        .replace("metric: roc_auc", "metric: rmse")
+        .replace("{metric: recall, slice: region, min: 0.8}", "{metric: mae, max: 1.0}"),
+        "16:14",
+        r"evaluate\.pos_label: pos_label names a class, but evaluate\.task is regression",
+    ),
+    (
         "split-method",
         VALID.replace("method: random", "method: rondom"),
         "6:19",

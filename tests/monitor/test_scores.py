@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import recall_score, roc_auc_score
 from sklearn.tree import DecisionTreeClassifier
 
 from mlgate.config import Settings
@@ -290,6 +290,37 @@ def test_degradation_on_live_roc_auc(tmp_path: Path) -> None:
     assert alert.sentence.startswith("live roc_auc 0.")
     assert "even its upper 95% bound is below the floor 0.8 (triggers.degradation)" in (
         alert.sentence
+    )
+
+
+@pytest.mark.parametrize("pos_label", [None, 0, 1])
+def test_live_metrics_follow_evaluate_pos_label(tmp_path: Path, pos_label: int | None) -> None:
+    """With ``evaluate.pos_label: 0`` recall is the recall of class 0. The two-class score
+    metrics (roc_auc, log_loss, brier) are the same whichever class is positive, so they use
+    the logged scores of the model's second class as they are."""
+    evaluate: dict[str, Any] = {"metrics": ["recall", "roc_auc"], "bootstrap": {"resamples": 400}}
+    if pos_label is not None:
+        evaluate["pos_label"] = pos_label
+    settings = helpers.make_project(tmp_path / "proj", evaluate=evaluate, monitor={"window": 300})
+    register(settings)
+    frame = training_frame()
+    model, _ = _fitted()
+    rows = frame.iloc[:300]
+    _write(
+        log_folder(settings, "churn"),
+        _scored_records(_served(model, frame), rows, start=helpers.T0, prefix="p"),
+    )
+    truth = rows["target"].to_numpy()
+    helpers.add_labels(settings, [(f"p-{i}", 0, int(v)) for i, v in enumerate(truth)])
+    (window,) = monitor("churn", settings=settings, window=Window(count=300)).windows
+    predicted = model.predict(rows[COLUMNS])
+    positive = 1 if pos_label is None else pos_label
+    assert window.metrics["recall"].estimate == pytest.approx(
+        recall_score(truth, predicted, pos_label=positive), abs=1e-12
+    )
+    score = model.predict_proba(rows[COLUMNS])[:, 1]
+    assert window.metrics["roc_auc"].estimate == pytest.approx(
+        roc_auc_score(truth, score), abs=1e-12
     )
 
 

@@ -235,3 +235,35 @@ def test_new_data_is_compared_with_the_champions_profile(project: Path, settings
     assert not drift["mean texture"]["drifted"]
     assert drift["mean radius"]["reference"]["edges"]
     assert "mean radius" in reports_of(rec.id, settings=settings).markdown
+
+
+def test_pos_label_names_the_positive_class(project: Path) -> None:
+    """``evaluate.pos_label: 0``: recall in the evaluate stage and in the gates is the recall
+    of class 0 (the smaller label, not the default)."""
+    from sklearn.metrics import recall_score
+
+    from mlgate.pipeline.stages import predictions_of
+
+    write_spec(
+        project,
+        **{
+            "metrics: [accuracy, roc_auc]": "metrics: [accuracy, recall]\n  pos_label: 0",
+            "- {metric: roc_auc, vs: production, max_drop: 0.05}": "- {metric: recall, min: 0.5}",
+        },
+    )
+    settings = Settings.load(project=project)
+    rec = run(settings=settings).run
+    assert rec.status == "passed", rec.error
+    with open_stores(settings) as stores:
+        (evaluate,) = [s for s in stores.metadata.stages_of(rec.id) if s.stage == "evaluate"]
+        assert evaluate.output_digest is not None
+        output = json.loads(stores.artifacts.get_bytes(evaluate.output_digest))
+        for model in output["models"]:
+            preds = predictions_of(stores.artifacts.get_bytes(model["predictions"]), None)
+            expected = recall_score(preds.y_true, preds.y_pred, pos_label=0)
+            assert model["metrics"]["recall"] == pytest.approx(expected, abs=1e-12)
+            assert expected != pytest.approx(recall_score(preds.y_true, preds.y_pred))
+    gates = show_run(rec.id, settings=settings).gates
+    assert gates is not None
+    (recall_gate,) = [g for g in gates["results"] if g["sentence"].startswith("recall")]
+    assert recall_gate["status"] == "pass"

@@ -204,7 +204,13 @@ def _compare(
     config: MonitorConfig,
     base: dict[str, Any],
 ) -> CanaryVerdict:
-    from mlgate.monitor._live import MIN_LABELLED, difference, live_predictions, scored_predictions
+    from mlgate.monitor._live import (
+        MIN_LABELLED,
+        difference,
+        live_predictions,
+        positive_like,
+        scored_predictions,
+    )
     from mlgate.validate.metrics import METRICS
 
     positive: Any = None
@@ -234,6 +240,8 @@ def _compare(
             for d in (canary, primary)
         ]
         what = "labelled rows"
+        if sides[0] is not None:
+            positive = positive_like(config.pos_label, sides[0])
     if any(side is None or side.n < MIN_LABELLED for side in sides):
         have = [0 if side is None else side.n for side in sides]
         sentence = (

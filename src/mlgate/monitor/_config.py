@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlgate.config import SPEC_FILE, Settings
 from mlgate.errors import UsageError
@@ -42,6 +42,8 @@ class MonitorConfig:
     seed: int
     floors: tuple[Floor, ...]
     deploy: dict[str, AliasPolicy]
+    #: ``evaluate.pos_label``: the positive class of a two-class task (None: the larger label).
+    pos_label: Any = None
 
     @property
     def scores_needed(self) -> bool:
@@ -121,6 +123,7 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         seed=boot.seed,
         floors=_floors(spec),
         deploy=dict(spec.deploy),
+        pos_label=spec.evaluate.pos_label,
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "live_metrics",
     "live_predictions",
     "metric_names",
+    "positive_like",
     "scored_predictions",
 ]
 
@@ -144,6 +145,23 @@ def scored_predictions(
     return Predictions(truth, pred, scores[keep]), positive, note
 
 
+def positive_like(pos_label: Any, predictions: Predictions) -> Any:
+    """``evaluate.pos_label`` in the form of these live labels: a number when they are
+    numbers, else text as :func:`canonical_labels` writes it (None stays None)."""
+    import numpy as np
+
+    from mlgate.monitor._log import canonical_labels
+
+    if pos_label is None:
+        return None
+    if predictions.y_true.dtype.kind == "f" and not isinstance(pos_label, bool):
+        try:
+            return float(pos_label)
+        except (TypeError, ValueError):
+            return pos_label
+    return canonical_labels(np.array([pos_label], dtype=object))[0]
+
+
 def _interval(result: Any, config: MonitorConfig) -> Interval:
     return result.interval(config.confidence, method=config.method)  # type: ignore[no-any-return]
 
@@ -176,7 +194,10 @@ def live_metrics(
         )
         return {}, notes
     scored = [n for n in names if n in METRICS and METRICS[n].needs_score]
-    metrics = _bootstrapped([n for n in names if n not in scored], predictions, None, config, notes)
+    positive = positive_like(config.pos_label, predictions)
+    metrics = _bootstrapped(
+        [n for n in names if n not in scored], predictions, positive, config, notes
+    )
     if scored:
         with_scores, positive, note = scored_predictions(
             y_true, y_pred, y_score, score_label, y_scores, score_classes

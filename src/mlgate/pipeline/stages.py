@@ -525,7 +525,10 @@ def evaluate_stage(
                 digest = artifacts.put_bytes(predictions_bytes(y_true, y_pred, y_score))
             preds = predictions_of(artifacts.get_bytes(digest), classes)
             metrics = {
-                m: compute_metric(m, preds, task=task, custom=custom) for m in spec.evaluate.metrics
+                m: compute_metric(
+                    m, preds, task=task, custom=custom, pos_label=spec.evaluate.pos_label
+                )
+                for m in spec.evaluate.metrics
             }
             models.append(
                 {"seed": out["seed"], "predictions": digest, "classes": classes, "metrics": metrics}

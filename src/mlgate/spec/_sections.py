@@ -13,6 +13,8 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
+    StrictInt,
     Tag,
     model_validator,
 )
@@ -260,6 +262,15 @@ def _default_metrics(value: Any) -> Any:
     return value
 
 
+def _class_label(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    raise invalid(
+        "class_label",
+        f"{value!r} is not a class label: give text, a whole number, or true/false",
+    )
+
+
 class EvaluateSpec(Section):
     """What is measured on the holdout, per slice, and how intervals are computed."""
 
@@ -292,6 +303,15 @@ class EvaluateSpec(Section):
     )
     correction: Literal["holm", "none"] = Field(
         "holm", description="Multiple-comparison correction across slices."
+    )
+    pos_label: Annotated[
+        StrictBool | StrictInt | str | None,
+        BeforeValidator(_class_label, json_schema_input_type=bool | int | str | None),
+    ] = Field(
+        None,
+        description="The positive class of a two-class task, for precision, recall, f1, roc_auc, "
+        "log_loss and brier (e.g. fraud, or 0). Default: the larger of the two labels "
+        "(1 of 0 and 1, yes of no and yes).",
     )
 
     @model_validator(mode="before")

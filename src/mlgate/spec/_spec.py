@@ -160,6 +160,12 @@ def cross_check(spec: Spec) -> list[Problem]:
                 "Give it another name.",
                 at_key=True,
             )
+    if evaluate.pos_label is not None and task != "classification":
+        add(
+            ("evaluate", "pos_label"),
+            f"pos_label names a class, but evaluate.task is {task}",
+            "Remove pos_label, or set evaluate.task: classification.",
+        )
     for index, column in enumerate(evaluate.slices):
         if column == spec.data.label:
             add(("evaluate", "slices", index), f"{column!r} is the label; it cannot be a slice")

@@ -410,7 +410,8 @@ def evaluate_spec_gates(
     **options: Any,
 ) -> Verdict:
     """:func:`evaluate_gates` with the gates and settings of a loaded ``mlgate.yaml``
-    (``evaluate.task``, ``evaluate.bootstrap``, ``evaluate.correction``, ``confidence``).
+    (``evaluate.task``, ``evaluate.bootstrap``, ``evaluate.correction``,
+    ``evaluate.pos_label``, ``confidence``).
     Custom metrics are imported unless given: the project folder must be importable."""
     evaluate = spec.evaluate
     return evaluate_gates(
@@ -426,5 +427,5 @@ def evaluate_spec_gates(
         seed=evaluate.bootstrap.seed,
         correction=evaluate.correction,
         custom=custom if custom is not None else load_custom_metrics(evaluate.custom_metrics),
-        **options,
+        **{"pos_label": evaluate.pos_label, **options},
     )
