@@ -213,29 +213,21 @@ class _Server:
         if log is None or (log.sample < 1.0 and not log.wants(bucket(request_id))):
             return
         scorer = served if self.options.log_scores and served.has_proba else None
+        kept: Any = frame
+        columns: tuple[str, ...] = ()
         if isinstance(frame, CheckedRows):  # all numbers: the array is all there is to keep
-            record = LogRecord(
-                request_id,
-                time.time(),
-                served.name,
-                served.version,
-                route,
-                frame.values,
-                outputs,
-                frame.columns,
-                scorer,
-            )
-        else:
-            record = LogRecord(
-                request_id,
-                time.time(),
-                served.name,
-                served.version,
-                route,
-                frame,
-                outputs,
-                scorer=scorer,
-            )
+            kept, columns = frame.values, frame.columns
+        record = LogRecord(
+            request_id,
+            time.time(),
+            served.name,
+            served.version,
+            route,
+            kept,
+            outputs,
+            columns,
+            scorer,
+        )
         if not log.append(record):
             self.metrics.logged_dropped.inc()
 
