@@ -14,12 +14,11 @@ probability of the positive class, the second of ``classes_``) and
 ``scores`` (one probability per class) and ``score_classes`` (its classes, a
 JSON list); other rows have nulls there. The writer thread computes scores,
 one ``predict_proba`` call per model version and segment, never on the request
-path. The segment is
-built in Arrow from numpy blocks
-(per-request values are repeated per row by Arrow's ``take``, with no Python
-object per row), so the writer thread holds the GIL briefly. Segments are
-written to a temp name and renamed, so a reader never sees half a file. Labels
-arriving later join on ``request_id`` (plus ``row`` for batches).
+path. The segment is built in Arrow from numpy blocks (per-request values are
+repeated per row by Arrow's ``take``, with no Python object per row), so the
+writer thread holds the GIL briefly. Segments are written to a temp name and
+renamed, so a reader never sees half a file. Labels arriving later join on
+``request_id`` (plus ``row`` for batches).
 
 The log lives in a local folder, or under an fsspec URL when the artifact store is
 remote (``s3://bucket/prefix/predictions/NAME``), so several servers and the monitor
@@ -53,6 +52,7 @@ __all__ = [
     "PredictionLog",
     "RemoteSegment",
     "is_remote",
+    "local_folder",
     "read_log",
     "remote_segments",
 ]
@@ -68,7 +68,8 @@ def is_remote(place: Path | str) -> bool:
     return isinstance(place, str) and "://" in place and not place.startswith("file://")
 
 
-def _local(place: Path | str) -> Path:
+def local_folder(place: Path | str) -> Path:
+    """A local log place as a folder (a path, or a ``file://`` URL)."""
     return place if isinstance(place, Path) else Path(place.removeprefix("file://"))
 
 
@@ -265,7 +266,7 @@ class PredictionLog:
         if self.remote:
             self._upload(table, day, name, text)
         else:
-            folder = _local(self.folder) / day
+            folder = local_folder(self.folder) / day
             folder.mkdir(parents=True, exist_ok=True)
             temp = folder / f".{name}.tmp"
             pq.write_table(table, temp, use_dictionary=text)
@@ -417,7 +418,7 @@ def read_log(folder: Path | str) -> pd.DataFrame:
             with segment.fs.open(segment.path, "rb") as fh:
                 tables.append(pq.read_table(fh))
     else:
-        local = _local(folder)
+        local = local_folder(folder)
         files = sorted(p for p in local.rglob("*.parquet") if not p.name.startswith("."))
         tables = [pq.read_table(f) for f in files]
     if not tables:

@@ -127,11 +127,11 @@ class WindowData:
 def log_segments(folder: LogPlace) -> list[Segment]:
     """The log's Parquet segments in the order they were written (temp files left out);
     ``folder`` is a local folder or a log URL (see :mod:`mlgate.deploy.predlog`)."""
-    from mlgate.deploy.predlog import is_remote, remote_segments
+    from mlgate.deploy.predlog import is_remote, local_folder, remote_segments
 
     if is_remote(folder):
         return list(remote_segments(str(folder)))
-    local = folder if isinstance(folder, Path) else Path(folder.removeprefix("file://"))
+    local = local_folder(folder)
     if not local.is_dir():
         return []
     files = sorted(
