@@ -346,6 +346,18 @@ CASES: list[tuple[str, str, str, str]] = [
         r"evaluate\.pos_label: pos_label names a class, but evaluate\.task is regression",
     ),
     (
+        "no-champion-value",
+        VALID.replace("  slices: [region]\n", "  slices: [region]\n  no_champion: maybe\n"),
+        "16:16",
+        r"evaluate\.no_champion: expected 'pass', 'fail' or 'inconclusive', got 'maybe'",
+    ),
+    (
+        "min-slice-rows-zero",
+        VALID.replace("  slices: [region]\n", "  slices: [region]\n  min_slice_rows: 0\n"),
+        "16:19",
+        r"evaluate\.min_slice_rows: .*(at least 1|greater than or equal to 1)",
+    ),
+    (
         "split-method",
         VALID.replace("method: random", "method: rondom"),
         "6:19",

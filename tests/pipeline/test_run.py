@@ -267,3 +267,29 @@ def test_pos_label_names_the_positive_class(project: Path) -> None:
     assert gates is not None
     (recall_gate,) = [g for g in gates["results"] if g["sentence"].startswith("recall")]
     assert recall_gate["status"] == "pass"
+
+
+def test_no_champion_and_min_slice_rows_come_from_the_spec(project: Path) -> None:
+    """``evaluate.no_champion: inconclusive`` sends the first model to a person instead of
+    passing its comparison gate; ``evaluate.min_slice_rows`` sets when a slice decides."""
+    write_spec(
+        project,
+        **{
+            "  bootstrap: {resamples: 300, seed: 0}": "  bootstrap: {resamples: 300, seed: 0}\n"
+            "  no_champion: inconclusive\n  min_slice_rows: 1000",
+            "metrics: [accuracy, roc_auc]": "metrics: [accuracy, roc_auc]\n  slices: [region]",
+            "- {metric: accuracy, min: 0.80}": "- {metric: accuracy, min: 0.80, slice: region}",
+        },
+    )
+    settings = Settings.load(project=project)
+    rec = run(settings=settings).run
+    assert (rec.status, rec.verdict) == ("needs-approval", "needs-approval")  # a person decides
+    gates = show_run(rec.id, settings=settings).gates
+    assert gates is not None
+    by_metric = {g["sentence"].split()[0]: g for g in gates["results"]}
+    assert {g["status"] for g in by_metric.values()} == {"inconclusive"}
+    assert by_metric["roc_auc:"]["sentence"].endswith(
+        "so there is nothing to compare with → inconclusive"
+    )
+    slices = json.dumps(by_metric["accuracy"])
+    assert "at least 1,000 are needed to decide" in slices

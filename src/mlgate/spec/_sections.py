@@ -304,6 +304,17 @@ class EvaluateSpec(Section):
     correction: Literal["holm", "none"] = Field(
         "holm", description="Multiple-comparison correction across slices."
     )
+    min_slice_rows: Int = Field(
+        30,
+        ge=1,
+        description="Holdout rows a slice needs before its gates decide; a smaller slice's gate "
+        "is inconclusive.",
+    )
+    no_champion: Literal["pass", "fail", "inconclusive"] = Field(
+        "pass",
+        description="What a comparison gate (vs: production) says while there is no champion: "
+        "pass lets the first model through, inconclusive sends it to a person.",
+    )
     pos_label: Annotated[
         StrictBool | StrictInt | str | None,
         BeforeValidator(_class_label, json_schema_input_type=bool | int | str | None),

@@ -411,7 +411,8 @@ def evaluate_spec_gates(
 ) -> Verdict:
     """:func:`evaluate_gates` with the gates and settings of a loaded ``mlgate.yaml``
     (``evaluate.task``, ``evaluate.bootstrap``, ``evaluate.correction``,
-    ``evaluate.pos_label``, ``confidence``).
+    ``evaluate.pos_label``, ``evaluate.min_slice_rows``, ``evaluate.no_champion``,
+    ``confidence``).
     Custom metrics are imported unless given: the project folder must be importable."""
     evaluate = spec.evaluate
     return evaluate_gates(
@@ -427,5 +428,10 @@ def evaluate_spec_gates(
         seed=evaluate.bootstrap.seed,
         correction=evaluate.correction,
         custom=custom if custom is not None else load_custom_metrics(evaluate.custom_metrics),
-        **{"pos_label": evaluate.pos_label, **options},
+        **{
+            "pos_label": evaluate.pos_label,
+            "min_slice_rows": evaluate.min_slice_rows,
+            "no_champion": evaluate.no_champion,
+            **options,
+        },
     )
